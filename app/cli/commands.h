@@ -1,0 +1,16 @@
+// quire-cli's subcommands. Each add_*_command registers one subcommand on the root CLI11 app;
+// when the command line selects it, its options are parsed into state it owns and `run` is set
+// to the function that executes it and returns the process exit code (exit_codes.h).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace quire::app {
+
+using CommandRun = std::function<int()>;
+
+void add_paths_command(CLI::App& root, CommandRun& run);
+
+}  // namespace quire::app

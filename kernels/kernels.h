@@ -1,0 +1,56 @@
+// Quire's compute kernels: the one CUDA-free header of op signatures.
+//
+// Every op exists in up to three variants with the same signature, told apart by namespace:
+//   kern::ref   scalar, obviously correct, the oracle of every test (kernels/ref)
+//   kern::cpu   optimized for CPUs: threads, SIMD, BLAS (kernels/cpu)
+//   kern::cuda  CUDA versions on device pointers (kernels/cuda, only with QUIRE_HAVE_CUDA)
+//
+// Contracts common to all ops:
+//   - Shapes are given in elements, row-major, innermost dimension last; they are documented on
+//     each op as [dim0, dim1, ...]. Callers validate shapes once at their API boundary; kernels
+//     trust them (no checks on the hot path).
+//   - Output buffers never alias inputs unless the op says "in place".
+//   - Exec carries the execution resources; ref ignores it, cpu uses `pool`, cuda uses `stream`.
+#pragma once
+
+#include <cstdint>
+
+namespace kern {
+
+class ThreadPool;
+
+struct Exec {
+  ThreadPool* pool = nullptr;  // cpu: workers to split the op over (nullptr: caller thread only)
+  void* stream = nullptr;      // cuda: the cudaStream_t to enqueue on (nullptr: default stream)
+};
+
+// The op set, declared once per variant namespace so their signatures cannot drift apart.
+#define QUIRE_KERNEL_OPS                                                                         \
+  /* C[m,n] = sum_k A[m,k] * B[n,k]: activations A [M,K] times weights B [N,K] (the GGUF and   \
+     PyTorch [out,in] layout), C [M,N]. */                                                      \
+  void matmul(const Exec& ex, float* C, const float* A, const float* B, int64_t M, int64_t N,   \
+              int64_t K);                                                                       \
+  /* y[r,:] = x[r,:] / sqrt(mean(x[r,:]^2) + eps) * w[:]; x, y [rows,n], w [n]. */              \
+  void rms_norm(const Exec& ex, float* y, const float* x, const float* w, int64_t rows,         \
+                int64_t n, float eps);                                                          \
+  /* In place: x[r,:] = exp(x[r,:] - max_r) / sum(exp(x[r,:] - max_r)); x [rows,n]. */          \
+  void softmax(const Exec& ex, float* x, int64_t rows, int64_t n);
+
+namespace ref {
+QUIRE_KERNEL_OPS
+}  // namespace ref
+
+namespace cpu {
+QUIRE_KERNEL_OPS
+}  // namespace cpu
+
+namespace cuda {
+QUIRE_KERNEL_OPS
+
+// Number of usable CUDA devices; 0 when there is no GPU or no driver (never an error).
+int device_count();
+}  // namespace cuda
+
+#undef QUIRE_KERNEL_OPS
+
+}  // namespace kern
