@@ -19,6 +19,22 @@ namespace kern {
 
 class ThreadPool;
 
+// Rotary position embedding, as GGUF models expect it (ggml's rope).
+enum class RopeMode {
+  normal,  // rotate adjacent pairs (x[2i], x[2i+1]): GGUF arch "llama" (Q/K weights pre-permuted)
+  neox,    // rotate halves (x[i], x[i + n_rot/2]): GPT-NeoX / Hugging Face layout
+};
+
+struct RopeParams {
+  RopeMode mode = RopeMode::normal;
+  int64_t n_rot = 0;       // leading dims of each head that rotate; even, <= head_dim
+  float base = 10000.0f;   // theta base
+  float freq_scale = 1.0f; // linear scaling: angle *= freq_scale (1 / scaling factor)
+  // Per-frequency divisors [n_rot/2] (Llama 3.1 "llama3" scaling, GGUF rope_freqs.weight);
+  // nullptr means all 1. Borrowed: must outlive the call.
+  const float* freq_factors = nullptr;
+};
+
 struct Exec {
   ThreadPool* pool = nullptr;  // cpu: workers to split the op over (nullptr: caller thread only)
   void* stream = nullptr;      // cuda: the cudaStream_t to enqueue on (nullptr: default stream)
@@ -34,7 +50,12 @@ struct Exec {
   void rms_norm(const Exec& ex, float* y, const float* x, const float* w, int64_t rows,         \
                 int64_t n, float eps);                                                          \
   /* In place: x[r,:] = exp(x[r,:] - max_r) / sum(exp(x[r,:] - max_r)); x [rows,n]. */          \
-  void softmax(const Exec& ex, float* x, int64_t rows, int64_t n);
+  void softmax(const Exec& ex, float* x, int64_t rows, int64_t n);                              \
+  /* In place: rotates x [n_tokens, n_heads, head_dim] by its token's position pos [n_tokens]. \
+     Pair i (0 <= i < n_rot/2) turns by angle pos * freq_scale * base^(-2i/n_rot) / ff[i]:      \
+     (a, b) -> (a cos - b sin, a sin + b cos). Dims >= n_rot are left as they are. */           \
+  void rope(const Exec& ex, float* x, const int32_t* pos, int64_t n_tokens, int64_t n_heads,    \
+            int64_t head_dim, const RopeParams& p);
 
 namespace ref {
 QUIRE_KERNEL_OPS
