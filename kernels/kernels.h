@@ -51,6 +51,10 @@ struct Exec {
                 int64_t n, float eps);                                                          \
   /* In place: x[r,:] = exp(x[r,:] - max_r) / sum(exp(x[r,:] - max_r)); x [rows,n]. */          \
   void softmax(const Exec& ex, float* x, int64_t rows, int64_t n);                              \
+  /* In place: gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + exp(-x)); gate, up [n]. */ \
+  void swiglu(const Exec& ex, float* gate, const float* up, int64_t n);                         \
+  /* In place: y[i] += x[i]; x, y [n] (the residual stream). */                                 \
+  void add(const Exec& ex, float* y, const float* x, int64_t n);                                \
   /* In place: rotates x [n_tokens, n_heads, head_dim] by its token's position pos [n_tokens]. \
      Pair i (0 <= i < n_rot/2) turns by angle pos * freq_scale * base^(-2i/n_rot) / ff[i]:      \
      (a, b) -> (a cos - b sin, a sin + b cos). Dims >= n_rot are left as they are. */           \

@@ -1,6 +1,7 @@
 // kern::cpu basic ops.
 // Algorithm: matmul is one OpenBLAS SGEMM (C = A * B^T, row-major); rms_norm and softmax are
-// row-wise two-pass loops written so that the compiler vectorizes the inner loops.
+// row-wise two-pass loops, swiglu and add element-wise loops, written so that the compiler
+// vectorizes the inner loops (swiglu and add treat each element as a one-element "row").
 // Parallelization: rows are split over Exec::pool; OpenBLAS uses its own threads for GEMM.
 // Numerics: float accumulation (vectorized, so summation order differs from ref; tests allow
 // a relative tolerance of a few ulps times sqrt(n)). softmax subtracts the row max.
@@ -64,6 +65,18 @@ void softmax(const Exec& ex, float* x, int64_t rows, int64_t n) {
       const float inv = 1.0f / sum;
       for (int64_t i = 0; i < n; ++i) xr[i] *= inv;
     }
+  });
+}
+
+void swiglu(const Exec& ex, float* gate, const float* up, int64_t n) {
+  for_rows(ex, n, 16, [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  });
+}
+
+void add(const Exec& ex, float* y, const float* x, int64_t n) {
+  for_rows(ex, n, 1, [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] += x[i];
   });
 }
 

@@ -40,4 +40,15 @@ void softmax(const Exec&, float* x, int64_t rows, int64_t n) {
   }
 }
 
+void swiglu(const Exec&, float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const double g = gate[i];
+    gate[i] = float(g / (1.0 + std::exp(-g)) * double(up[i]));
+  }
+}
+
+void add(const Exec&, float* y, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
 }  // namespace kern::ref

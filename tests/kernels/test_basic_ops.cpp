@@ -74,6 +74,22 @@ TEST_P(BasicOps, SoftmaxMatchesRef) {
   }
 }
 
+TEST_P(BasicOps, SwigluAndAddMatchRef) {
+  const auto [rows, n, unused] = GetParam();
+  const size_t len = size_t(rows * n);
+  auto gate_want = random_vector(len, 6, 3.0f);
+  const auto up = random_vector(len, 7);
+  auto gate_got = gate_want;
+  ref::swiglu(ex_, gate_want.data(), up.data(), int64_t(len));
+  cpu::swiglu(ex_, gate_got.data(), up.data(), int64_t(len));
+  expect_close(gate_got, gate_want, 1e-5f, 1e-6f);
+
+  auto y_want = random_vector(len, 8), y_got = y_want;
+  ref::add(ex_, y_want.data(), up.data(), int64_t(len));
+  cpu::add(ex_, y_got.data(), up.data(), int64_t(len));
+  EXPECT_EQ(y_got, y_want);  // one float addition per element: exact in both
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, BasicOps,
                          ::testing::Values(Shape{1, 1, 1}, Shape{1, 17, 33}, Shape{7, 5, 64},
                                            Shape{33, 129, 96}, Shape{64, 256, 512}));
@@ -87,6 +103,15 @@ TEST(SoftmaxRef, LargeLogitsDoNotOverflow) {
   std::vector<float> y = {1000.0f, 1000.0f, -1000.0f};
   cpu::softmax({}, y.data(), 1, 3);
   EXPECT_FLOAT_EQ(y[0], 0.5f);
+}
+
+TEST(SwigluRef, KnownValues) {
+  // silu(0) = 0; silu(2) = 2 / (1 + e^-2).
+  float gate[] = {0.0f, 2.0f};
+  const float up[] = {5.0f, 3.0f};
+  ref::swiglu({}, gate, up, 2);
+  EXPECT_EQ(gate[0], 0.0f);
+  EXPECT_NEAR(gate[1], 2.0 / (1.0 + std::exp(-2.0)) * 3.0, 1e-6);
 }
 
 TEST(RmsNormRef, KnownValue) {
