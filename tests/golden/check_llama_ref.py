@@ -48,6 +48,7 @@ class Case:
     eps: float = 1e-5
     theta: float = 10000.0
     tie: bool = False
+    bias: bool = False                 # HF attention_bias and mlp_bias
     rope_scaling: dict = field(default_factory=dict)  # HF config rope_scaling, {} for none
     n_tokens: int = 12
     seed: int = 0
@@ -68,6 +69,7 @@ CASES = [
                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
     Case("linear_scaling", n_head_kv=2, seed=6, rope_scaling={"type": "linear", "factor": 2.5}),
     Case("base_eps", n_layer=3, theta=500000.0, eps=1e-6, seed=7),
+    Case("biases", n_head_kv=2, bias=True, seed=8),
 ]
 
 
@@ -117,6 +119,12 @@ def make_hf_weights(case: Case) -> dict[str, np.ndarray]:
         w[p + "mlp.gate_proj.weight"] = mat(I, H)
         w[p + "mlp.up_proj.weight"] = mat(I, H)
         w[p + "mlp.down_proj.weight"] = mat(H, I)
+        if case.bias:
+            for name, n in (("self_attn.q_proj", case.n_head * D),
+                            ("self_attn.k_proj", case.n_head_kv * D),
+                            ("self_attn.v_proj", case.n_head_kv * D), ("self_attn.o_proj", H),
+                            ("mlp.gate_proj", I), ("mlp.up_proj", I), ("mlp.down_proj", H)):
+                w[p + name + ".bias"] = 0.5 * rng.standard_normal(n)
     w["model.norm.weight"] = norm(H)
     if not case.tie:
         w["lm_head.weight"] = mat(case.n_vocab, H) * 4.0
@@ -145,6 +153,12 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
+def hf_linear(W: dict[str, torch.Tensor], name: str, x: torch.Tensor) -> torch.Tensor:
+    """torch.nn.Linear semantics: x @ weight.T + bias (bias when the model has one)."""
+    y = x @ W[name + ".weight"].T
+    return y + W[name + ".bias"] if name + ".bias" in W else y
+
+
 def hf_rms_norm(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
 
@@ -165,9 +179,9 @@ def hf_forward(case: Case, weights: dict[str, np.ndarray], tokens: list[int]) ->
     for i in range(case.n_layer):
         p = f"model.layers.{i}."
         h = hf_rms_norm(x, W[p + "input_layernorm.weight"], case.eps)
-        q = (h @ W[p + "self_attn.q_proj.weight"].T).view(T, nh, D).transpose(0, 1)
-        k = (h @ W[p + "self_attn.k_proj.weight"].T).view(T, nkv, D).transpose(0, 1)
-        v = (h @ W[p + "self_attn.v_proj.weight"].T).view(T, nkv, D).transpose(0, 1)
+        q = hf_linear(W, p + "self_attn.q_proj", h).view(T, nh, D).transpose(0, 1)
+        k = hf_linear(W, p + "self_attn.k_proj", h).view(T, nkv, D).transpose(0, 1)
+        v = hf_linear(W, p + "self_attn.v_proj", h).view(T, nkv, D).transpose(0, 1)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         k = k.repeat_interleave(nh // nkv, dim=0)                    # HF repeat_kv order
@@ -175,11 +189,11 @@ def hf_forward(case: Case, weights: dict[str, np.ndarray], tokens: list[int]) ->
         scores = (q @ k.transpose(-1, -2)) / math.sqrt(D)
         probs = torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1)
         attn = (probs @ v).transpose(0, 1).reshape(T, nh * D)
-        x = x + attn @ W[p + "self_attn.o_proj.weight"].T
+        x = x + hf_linear(W, p + "self_attn.o_proj", attn)
         h = hf_rms_norm(x, W[p + "post_attention_layernorm.weight"], case.eps)
-        ff = torch.nn.functional.silu(h @ W[p + "mlp.gate_proj.weight"].T) * (
-            h @ W[p + "mlp.up_proj.weight"].T)
-        x = x + ff @ W[p + "mlp.down_proj.weight"].T
+        ff = torch.nn.functional.silu(hf_linear(W, p + "mlp.gate_proj", h)) * hf_linear(
+            W, p + "mlp.up_proj", h)
+        x = x + hf_linear(W, p + "mlp.down_proj", ff)
     x = hf_rms_norm(x, W["model.norm.weight"], case.eps)
     head = W["lm_head.weight"] if "lm_head.weight" in W else W["model.embed_tokens.weight"]
     return (x @ head.T).numpy()
@@ -216,12 +230,15 @@ def to_gguf(case: Case, hf: dict[str, np.ndarray], permute: bool = True):
              "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
     for i in range(case.n_layer):
         for hf_name, gguf_name in names.items():
-            t = hf[f"model.layers.{i}.{hf_name}.weight"]
-            if permute and gguf_name == "attn_q":
-                t = converter_permute(t, nh, nh)
-            if permute and gguf_name == "attn_k":
-                t = converter_permute(t, nh, nkv)
-            g[f"blk.{i}.{gguf_name}.weight"] = t
+            for suffix in ("weight", "bias"):
+                if f"model.layers.{i}.{hf_name}.{suffix}" not in hf:
+                    continue
+                t = hf[f"model.layers.{i}.{hf_name}.{suffix}"]
+                if permute and gguf_name == "attn_q":
+                    t = converter_permute(t, nh, nh)
+                if permute and gguf_name == "attn_k":
+                    t = converter_permute(t, nh, nkv)
+                g[f"blk.{i}.{gguf_name}.{suffix}"] = t
     meta = {"general.architecture": "llama", "llama.block_count": case.n_layer,
             "llama.context_length": 2048, "llama.embedding_length": case.hidden,
             "llama.feed_forward_length": case.intermediate,
@@ -287,6 +304,11 @@ def check_case(case: Case, c: Checks) -> None:
                           want) > MATTERS_TOL, f"{case.name}: linear scaling made no difference")
     if case.tie:
         c.expect("output.weight" not in gw, f"{case.name}: tied case carries output.weight")
+    if case.bias:
+        plain = {k: v for k, v in gw.items() if not k.endswith(".bias")}
+        c.expect(len(plain) < len(gw) and
+                 max_diff(llama_ref.forward_f64(cfg, plain, tokens), want) > MATTERS_TOL,
+                 f"{case.name}: biases made no difference")
 
 
 def check_causality(c: Checks) -> None:
@@ -347,6 +369,9 @@ def check_metadata(c: Checks) -> None:
         "varying per-layer ffn": dict(meta, **{"llama.feed_forward_length": [48, 64]}),
         "string block_count": dict(meta, **{"llama.block_count": "2"}),
         "no vocabulary": without("llama.vocab_size", "tokenizer.ggml.tokens"),
+        "vocab_size != token count": dict(meta, **{"llama.vocab_size": 65}),
+        "value_length != key_length": dict(meta, **{"llama.attention.value_length": 4}),
+        "mixture of experts": dict(meta, **{"llama.expert_count": 8}),
     }
     for what, md in bad.items():
         c.expect_value_error(lambda md=md: llama_ref.LlamaConfig.from_metadata(md),

@@ -14,7 +14,8 @@ Metadata (LlamaConfig.from_metadata), keys prefixed by general.architecture, whi
       reference accepts an array only when all its entries are equal.
   llama.attention.head_count_kv         optional, default head_count.
   llama.attention.layer_norm_rms_epsilon required (llama.cpp refuses a llama model without it).
-  llama.attention.key_length / value_length  optional, default embedding_length / head_count.
+  llama.attention.key_length / value_length  optional, default embedding_length / head_count;
+      they must be equal (llama.cpp sizes attn_output by key_length for "llama").
   llama.rope.dimension_count            optional, default key_length; llama.cpp rejects a
       "llama" model whose value differs from key_length, and so does this reference.
   llama.rope.freq_base                  optional, default 10000.
@@ -22,7 +23,10 @@ Metadata (LlamaConfig.from_metadata), keys prefixed by general.architecture, whi
       supported (yarn and others raise). The angle is multiplied by
       freq_scale = 1 / llama.rope.scaling.factor (the older key llama.rope.scale_linear is read
       when the new one is absent; a missing or zero factor means freq_scale = 1).
-  llama.vocab_size                      optional; otherwise len(tokenizer.ggml.tokens).
+  llama.vocab_size                      optional; otherwise len(tokenizer.ggml.tokens) (the
+      count llama.cpp sizes token_embd by); when both are present they must agree.
+  llama.expert_count                    must be absent or 0: Mixtral-style MoE "llama" models
+      are outside this reference.
 
 Weights: a dict from GGUF tensor name to a numpy array whose shape is GGUF's ne reversed, i.e.
   PyTorch's [out, in] for matrices (y = x @ W.T):
@@ -31,7 +35,8 @@ Weights: a dict from GGUF tensor name to a numpy array whose shape is GGUF's ne 
   blk.{i}.attn_q.weight [n_head*dk, n_embd]   blk.{i}.attn_k.weight [n_head_kv*dk, n_embd]
   blk.{i}.attn_v.weight [n_head_kv*dv, n_embd]  blk.{i}.attn_output.weight [n_embd, n_head*dv]
   blk.{i}.ffn_gate.weight, ffn_up.weight [n_ff, n_embd]   blk.{i}.ffn_down.weight [n_embd, n_ff]
-  optional blk.{i}.attn_{q,k,v,output}.bias (llama.cpp loads them as optional for "llama")
+  optional biases blk.{i}.attn_{q,k,v,output}.bias and blk.{i}.ffn_{gate,up,down}.bias
+      (llama.cpp loads them as optional for "llama"; Q/K biases are permuted like Q/K rows)
   output_norm.weight [n_embd]
   output.weight [n_vocab, n_embd], absent when the output head is tied to token_embd.weight
   rope_freqs.weight [n_rot/2], optional: per-frequency divisors (Llama 3.1 "llama3" scaling,
@@ -40,9 +45,10 @@ Weights: a dict from GGUF tensor name to a numpy array whose shape is GGUF's ne 
 
 Forward (token t at position t, t = 0 .. n_tokens-1):
   x = token_embd[tokens]
-  per layer:  h = rms_norm(x, attn_norm);  q, k, v = h @ Wq.T, h @ Wk.T, h @ Wv.T (+ biases)
+  per layer:  h = rms_norm(x, attn_norm);  q, k, v = h @ Wq.T, h @ Wk.T, h @ Wv.T
               rope(q), rope(k); causal grouped-query attention; x += attn @ Wo.T
               h = rms_norm(x, ffn_norm);  x += (silu(h @ Wgate.T) * (h @ Wup.T)) @ Wdown.T
+              (every matrix product adds its bias when the optional .bias tensor is present)
   logits = rms_norm(x, output_norm) @ (output or token_embd).T
   rms_norm(x, w) = x / sqrt(mean(x^2) + eps) * w, over the embedding dimension.
   RoPE, ggml NORMAL mode (the mode llama.cpp uses for arch "llama"): within each head, the pairs
@@ -135,12 +141,16 @@ class LlamaConfig:
             raise ValueError(f"{key('attention.head_count')} must be positive, got {n_head}")
         head_dim_k = optional_int("attention.key_length", n_embd // n_head)
         head_dim_v = optional_int("attention.value_length", n_embd // n_head)
+        if head_dim_v != head_dim_k:
+            raise ValueError(f"{key('attention.value_length')} {head_dim_v} differs from "
+                             f"{key('attention.key_length')} {head_dim_k}; llama.cpp's 'llama' "
+                             "loader assumes they are equal")
         n_rot = optional_int("rope.dimension_count", head_dim_k)
         if n_rot != head_dim_k:
             raise ValueError(f"{key('rope.dimension_count')} is {n_rot} but the key length is "
-                             f"{head_dim_k}; llama.cpp rejects such a 'llama' model (invalid n_rot)")
+                             f"{head_dim_k}; llama.cpp rejects such a 'llama' model")
         if key("attention.layer_norm_rms_epsilon") not in meta:
-            raise ValueError(f"GGUF metadata lacks required key "
+            raise ValueError("GGUF metadata lacks required key "
                              f"{key('attention.layer_norm_rms_epsilon')}")
         rms_eps = _as_float(meta[key("attention.layer_norm_rms_epsilon")],
                             key("attention.layer_norm_rms_epsilon"))
@@ -160,13 +170,21 @@ class LlamaConfig:
             raise ValueError(f"rope scaling factor must not be negative, got {factor}")
         freq_scale = 1.0 if factor == 0.0 else 1.0 / factor
 
+        n_tokens_listed = (len(meta["tokenizer.ggml.tokens"])
+                           if "tokenizer.ggml.tokens" in meta else None)
         if key("vocab_size") in meta:
             n_vocab = _as_uniform_int(meta[key("vocab_size")], key("vocab_size"))
-        elif "tokenizer.ggml.tokens" in meta:
-            n_vocab = len(meta["tokenizer.ggml.tokens"])
+            if n_tokens_listed is not None and n_tokens_listed != n_vocab:
+                raise ValueError(f"{key('vocab_size')} is {n_vocab} but tokenizer.ggml.tokens "
+                                 f"lists {n_tokens_listed} tokens; the file is inconsistent")
+        elif n_tokens_listed is not None:
+            n_vocab = n_tokens_listed
         else:
             raise ValueError(f"GGUF metadata has neither {key('vocab_size')} nor "
                              "tokenizer.ggml.tokens; the vocabulary size is unknown")
+        if optional_int("expert_count", 0) != 0:
+            raise ValueError(f"{key('expert_count')} is {meta[key('expert_count')]}; mixture-of-"
+                             "experts 'llama' models are not supported by this reference")
 
         return cls(n_layer=n_layer, n_embd=n_embd, n_ff=n_ff, n_head=n_head,
                    n_head_kv=n_head_kv, head_dim_k=head_dim_k, head_dim_v=head_dim_v,
@@ -216,9 +234,9 @@ def forward_f64(config: LlamaConfig, weights: Mapping[str, np.ndarray],
                         c.n_embd, c.n_head * c.head_dim_v)
 
         h = rms_norm(x, w.get(p + "ffn_norm.weight", (c.n_embd,)), c.rms_eps)
-        gate = h @ w.get(p + "ffn_gate.weight", (c.n_ff, c.n_embd)).T
-        up = h @ w.get(p + "ffn_up.weight", (c.n_ff, c.n_embd)).T
-        x = x + (silu(gate) * up) @ w.get(p + "ffn_down.weight", (c.n_embd, c.n_ff)).T
+        gate = _linear(h, w, p + "ffn_gate", c.n_ff, c.n_embd)
+        up = _linear(h, w, p + "ffn_up", c.n_ff, c.n_embd)
+        x = x + _linear(silu(gate) * up, w, p + "ffn_down", c.n_embd, c.n_ff)
 
     x = rms_norm(x, w.get("output_norm.weight", (c.n_embd,)), c.rms_eps)
     head_name = "output.weight" if "output.weight" in weights else "token_embd.weight"
