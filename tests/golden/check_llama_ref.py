@@ -368,6 +368,7 @@ def check_metadata(c: Checks) -> None:
         "head_count_kv does not divide": dict(meta, **{"llama.attention.head_count_kv": 3}),
         "varying per-layer ffn": dict(meta, **{"llama.feed_forward_length": [48, 64]}),
         "string block_count": dict(meta, **{"llama.block_count": "2"}),
+        "string epsilon": dict(meta, **{"llama.attention.layer_norm_rms_epsilon": "1e-5"}),
         "no vocabulary": without("llama.vocab_size", "tokenizer.ggml.tokens"),
         "vocab_size != token count": dict(meta, **{"llama.vocab_size": 65}),
         "value_length != key_length": dict(meta, **{"llama.attention.value_length": 4}),
@@ -386,6 +387,18 @@ def check_metadata(c: Checks) -> None:
     transposed = dict(gw, **{"blk.0.attn_q.weight": gw["blk.0.attn_q.weight"].T})
     c.expect_value_error(lambda: llama_ref.forward(cfg, transposed, [1, 2]),
                          "forward: transposed tensor")
+    quantized = dict(gw, **{"blk.0.ffn_up.weight": gw["blk.0.ffn_up.weight"].astype(np.int8)})
+    c.expect_value_error(lambda: llama_ref.forward(cfg, quantized, [1, 2]),
+                         "forward: integer (not dequantized) tensor")
+
+    # Dequantized weights arrive as float16/float32; they are widened, not rejected.
+    tokens = [3, 1, 4, 1, 5]
+    want = llama_ref.forward_f64(cfg, gw, tokens)
+    for dtype, tol in ((np.float32, 1e-4), (np.float16, 5e-2)):
+        narrow = {k: v.astype(dtype) for k, v in gw.items()}
+        d = max_diff(llama_ref.forward_f64(cfg, narrow, tokens), want)
+        c.expect(d <= tol * max(1.0, float(np.max(np.abs(want)))),
+                 f"forward: {np.dtype(dtype).name} weights moved logits by {d:.3g}")
 
 
 def check_llama3_factors(c: Checks) -> None:

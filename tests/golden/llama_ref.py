@@ -213,7 +213,7 @@ def forward_f64(config: LlamaConfig, weights: Mapping[str, np.ndarray],
     bad = [t for t in tokens if not 0 <= t < c.n_vocab]
     if bad:
         raise ValueError(f"token ids {bad[:5]} are outside the vocabulary [0, {c.n_vocab})")
-    w = _Weights(c, weights)
+    w = _Weights(weights)
     n_tokens = len(tokens)
     positions = np.arange(n_tokens, dtype=np.float64)
     freq_factors = w.get_optional("rope_freqs.weight", (c.n_rot // 2,))
@@ -275,7 +275,8 @@ def rope_normal(x: np.ndarray, positions: np.ndarray, config: LlamaConfig,
     """ggml NORMAL-mode RoPE of x [n_tokens, n_heads, head_dim] at positions [n_tokens].
 
     Pair (2i, 2i+1), i < n_rot/2, turns by pos * freq_scale * base^(-2i/n_rot) / ff[i]; the
-    remaining dims pass through. Returns a new array.
+    remaining dims pass through. Returns a new array. Angles are exact float64 here; ggml builds
+    them in float32 by repeated multiplication, one reason the engine needs a logit tolerance.
     """
     c = config
     out = x.copy()
@@ -317,8 +318,7 @@ def causal_gqa_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndar
 class _Weights:
     """Shape-checked float64 views of the caller's weight dict."""
 
-    def __init__(self, config: LlamaConfig, weights: Mapping[str, np.ndarray]) -> None:
-        self._config = config
+    def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self._weights = weights
 
     def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -354,8 +354,8 @@ def _as_str(value: Any, key: str) -> str:
 
 
 def _as_float(value: Any, key: str) -> float:
-    if isinstance(value, (bool, str, bytes)) or not np.isscalar(value) and not (
-            isinstance(value, np.ndarray) and value.shape == ()):
+    is_number = np.ndim(value) == 0 and isinstance(np.asarray(value).item(), (int, float))
+    if isinstance(value, (bool, np.bool_)) or not is_number:
         raise ValueError(f"GGUF key {key} should be a number, got {value!r}")
     result = float(value)
     if not math.isfinite(result):
