@@ -22,7 +22,7 @@ constexpr uint64_t kMaxAlignment = 1u << 20;
 constexpr uint32_t kMaxDims = 4;                   // GGML_MAX_DIMS
 constexpr int64_t kMaxElements = int64_t{1} << 60;  // keeps n_bytes (<= 4 per element) in range
 
-constexpr std::string_view kTruncatedHint = "the file is truncated; download or copy it again";
+constexpr std::string_view kTruncatedHint = "the file is truncated, download or copy it again";
 constexpr std::string_view kDamagedHint =
     "the file is damaged or not a model; download or convert it again";
 
@@ -76,8 +76,9 @@ class Parser {
 
   Error truncated(std::string_view what, std::string_view owner) const {
     return make_error(Errc::corrupt_data,
-                      "{}: the file ends ({} bytes) while reading {}{}{} at offset {}; {}", name_,
-                      bytes_.size(), what, owner.empty() ? "" : " of ", owner, pos_,
+                      "{}: the file ends ({} bytes) while reading {}{}{}{} at offset {}; {}",
+                      name_, bytes_.size(), what, owner.empty() ? "" : " of '", owner,
+                      owner.empty() ? "" : "'", pos_,
                       kTruncatedHint);
   }
 
@@ -102,8 +103,9 @@ class Parser {
     if (!len) return len.error();
     if (*len > max_bytes) {
       return make_error(Errc::corrupt_data,
-                        "{}: {}{}{} at offset {} claims {} bytes, more than the limit of {}; {}",
-                        name_, what, owner.empty() ? "" : " of ", owner, at, *len, max_bytes,
+                        "{}: {}{}{}{} at offset {} claims {} bytes, more than the limit of {}; {}",
+                        name_, what, owner.empty() ? "" : " of '", owner,
+                        owner.empty() ? "" : "'", at, *len, max_bytes,
                         kDamagedHint);
     }
     if (*len > remaining()) return truncated(what, owner);
@@ -268,8 +270,8 @@ class Parser {
 Result<void> Parser::read_tensor_infos(File& file) {
   file.tensors_.reserve(static_cast<size_t>(n_tensors_));
   for (uint64_t i = 0; i < n_tensors_; ++i) {
-    const std::string owner = fmt::format("tensor #{}", i);
-    auto name = read_string("the name", owner, kMaxNameBytes);
+    const std::string what = fmt::format("the name of tensor #{}", i);
+    auto name = read_string(what, "", kMaxNameBytes);
     if (!name) return name.error();
     if (file.tensor_index_.contains(*name)) {
       return make_error(Errc::corrupt_data, "{}: tensor '{}' appears twice; {}", name_, *name,
