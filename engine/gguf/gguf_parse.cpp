@@ -16,7 +16,7 @@ namespace {
 
 constexpr uint32_t kMaxArrayDepth = 8;             // arrays of arrays of ... at most this deep
 constexpr uint64_t kMaxNameBytes = 65535;          // keys and tensor names (the spec's limit)
-constexpr uint64_t kMaxMetadataValues = 1u << 24;  // all scalars and array items together
+constexpr uint64_t kMaxMetadataValues = 1u << 22;  // all values and items (vocabs: ~1M)
 constexpr uint64_t kMinAlignment = 8;              // the spec: a multiple of 8
 constexpr uint64_t kMaxAlignment = 1u << 20;
 constexpr uint32_t kMaxDims = 4;                   // GGML_MAX_DIMS

@@ -137,6 +137,16 @@ TEST(GgufHostile, HugeCountsFailFast) {
                "limit");
 }
 
+TEST(GgufHostile, TooManyValuesInAll) {
+  // 5M one-byte items fit in the bytes but exceed the budget that bounds memory (~48 B each).
+  Bytes b;
+  b.header(0, 1).str("k").u32(9).u32(0).u64(5'000'000).zeros(5'000'000);
+  expect_error(b.b, Errc::corrupt_data, "metadata values in all");
+  Bytes ok;
+  ok.header(0, 1).str("k").u32(9).u32(0).u64(1'000'000).zeros(1'000'000);
+  EXPECT_TRUE(File::parse(ok.b, "ok.gguf"));
+}
+
 TEST(GgufHostile, MetadataValues) {
   expect_error(Bytes().header(0, 1).str("k").u32(13).u32(0).b, Errc::corrupt_data,
                "unknown value type 13");
