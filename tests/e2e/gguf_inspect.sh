@@ -62,6 +62,16 @@ out=$("$cli" inspect "$dir/v1.gguf" 2>&1 >/dev/null); rc=$?
 check "a GGUF v1 file exits 3" test $rc -eq 3
 check "  ...and names version 1" grep -q 'version 1' <<<"$out"
 
+$py - "$ref" "$dir/q2k.gguf" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gguf_ref", sys.argv[1]); g = importlib.util.module_from_spec(spec); spec.loader.exec_module(g)
+data, _ = g.build(3, 32, [], [("w", 10, [256], bytes(84))])  # GGML type 10 = q2_K, 84 B/block
+open(sys.argv[2], "wb").write(data)
+PY
+out=$("$cli" inspect "$dir/q2k.gguf" 2>&1 >/dev/null); rc=$?
+check "an unsupported tensor type exits 3" test $rc -eq 3
+check "  ...and names the type and what is supported" grep -q "q2_K (type 10).*supported: f32" <<<"$out"
+
 printf 'not a model at all' >"$dir/text.gguf"
 "$cli" inspect "$dir/text.gguf" >/dev/null 2>&1; rc=$?
 check "a text file exits 3" test $rc -eq 3
