@@ -1,0 +1,180 @@
+// `quire-cli inspect MODEL [--json]`: what a GGUF file holds, without loading the model:
+// version, architecture, metadata (long arrays and strings summarized), tensor count, parameter
+// count, tensor types and file size. Reads only the header and metadata through the mapping, so
+// it is instant even for a 40 GB file. Errors (missing, corrupt, unsupported) go to stderr with
+// the exit code of exit_code_for(). JSON keeps the file's metadata order.
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "engine/gguf/gguf.h"
+
+namespace quire::app {
+
+namespace {
+
+constexpr size_t kMaxInlineItems = 16;   // longer arrays print as "[32000 strings]"
+constexpr size_t kMaxTextChars = 72;     // longer strings are cut in the text view
+
+// What inspect reports. Model-level facts derived from the metadata by the engine's model
+// config (context length, KV bytes per token, ...) belong here as fields of their own.
+struct InspectReport {
+  std::string file;
+  uint32_t version = 0;
+  uint64_t alignment = 0;
+  std::string architecture;  // empty when general.architecture is absent
+  std::string name;          // empty when general.name is absent
+  uint64_t size_bytes = 0;
+  size_t tensor_count = 0;
+  int64_t parameter_count = 0;
+  std::map<std::string, size_t> tensor_types;  // "q4_K" -> tensors of that type
+};
+
+InspectReport describe(const gguf::File& f) {
+  InspectReport r;
+  r.file = f.name();
+  r.version = f.version();
+  r.alignment = f.alignment();
+  if (auto a = f.get_string("general.architecture")) r.architecture = *a;
+  if (auto n = f.get_string("general.name")) r.name = *n;
+  r.size_bytes = f.size();
+  r.tensor_count = f.tensors().size();
+  for (const gguf::TensorInfo& t : f.tensors()) {
+    r.parameter_count += t.n_elements();
+    ++r.tensor_types[std::string(kern::dtype_info(t.type).name)];
+  }
+  return r;
+}
+
+std::string array_summary(const gguf::Array& a) {
+  const bool strings = a.type == gguf::ValueType::string;
+  return fmt::format("[{} {}]", a.items.size(),
+                     strings ? "strings" : std::string(gguf::value_type_name(a.type)));
+}
+
+nlohmann::ordered_json value_json(const gguf::Value& v) {
+  using gguf::ValueType;
+  switch (v.type()) {
+    case ValueType::string: return *v.as_string();
+    case ValueType::boolean: return *v.as_bool();
+    case ValueType::f32: case ValueType::f64: return *v.as_float();
+    case ValueType::i8: case ValueType::i16: case ValueType::i32: case ValueType::i64:
+      return *v.as_int();
+    case ValueType::array: {
+      const gguf::Array& a = *v.as_array();
+      if (a.items.size() > kMaxInlineItems) return array_summary(a);
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const gguf::Value& item : a.items) out.push_back(value_json(item));
+      return out;
+    }
+    default: return *v.as_uint();
+  }
+}
+
+std::string value_text(const gguf::Value& v) {
+  if (const std::string* s = v.as_string()) {
+    std::string shown;
+    for (char c : s->substr(0, kMaxTextChars)) shown += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return s->size() > kMaxTextChars ? fmt::format("\"{}...\" ({} bytes)", shown, s->size())
+                                     : fmt::format("\"{}\"", shown);
+  }
+  if (const gguf::Array* a = v.as_array()) {
+    if (a->items.size() > kMaxInlineItems) return array_summary(*a);
+    std::string out = "[";
+    for (size_t i = 0; i < a->items.size(); ++i) {
+      out += (i ? ", " : "") + value_text(a->items[i]);
+    }
+    return out + "]";
+  }
+  if (v.type() == gguf::ValueType::f32) return fmt::format("{}", static_cast<float>(*v.as_float()));
+  return value_json(v).dump();
+}
+
+std::string human_count(int64_t n) {
+  if (n >= 1'000'000'000) return fmt::format("{:.2f} B", static_cast<double>(n) / 1e9);
+  if (n >= 1'000'000) return fmt::format("{:.2f} M", static_cast<double>(n) / 1e6);
+  if (n >= 1'000) return fmt::format("{:.2f} K", static_cast<double>(n) / 1e3);
+  return std::to_string(n);
+}
+
+std::string human_bytes(uint64_t n) {
+  if (n >= (uint64_t{1} << 30)) return fmt::format("{:.2f} GiB", static_cast<double>(n) / (1 << 30));
+  if (n >= (uint64_t{1} << 20)) return fmt::format("{:.2f} MiB", static_cast<double>(n) / (1 << 20));
+  if (n >= (uint64_t{1} << 10)) return fmt::format("{:.2f} KiB", static_cast<double>(n) / (1 << 10));
+  return fmt::format("{} bytes", n);
+}
+
+void print_json(const InspectReport& r, const gguf::File& f) {
+  nlohmann::ordered_json meta = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : f.metadata()) meta[key] = value_json(value);
+  nlohmann::ordered_json types = nlohmann::ordered_json::object();
+  for (const auto& [type, count] : r.tensor_types) types[type] = count;
+  const nlohmann::ordered_json out = {
+      {"file", r.file},
+      {"version", r.version},
+      {"alignment", r.alignment},
+      {"architecture", r.architecture.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.architecture)},
+      {"name", r.name.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.name)},
+      {"size_bytes", r.size_bytes},
+      {"tensor_count", r.tensor_count},
+      {"parameter_count", r.parameter_count},
+      {"tensor_types", types},
+      {"metadata", meta}};
+  fmt::print("{}\n", out.dump(2));
+}
+
+void print_text(const InspectReport& r, const gguf::File& f) {
+  std::string types;
+  for (const auto& [type, count] : r.tensor_types) {
+    types += fmt::format("{}{} {}", types.empty() ? "" : ", ", type, count);
+  }
+  fmt::print("file          {}\n", r.file);
+  fmt::print("gguf          version {}, alignment {}\n", r.version, r.alignment);
+  fmt::print("architecture  {}\n", r.architecture.empty() ? "-" : r.architecture);
+  fmt::print("name          {}\n", r.name.empty() ? "-" : r.name);
+  fmt::print("size          {} ({} bytes)\n", human_bytes(r.size_bytes), r.size_bytes);
+  fmt::print("tensors       {}\n", r.tensor_count);
+  fmt::print("parameters    {} ({})\n", human_count(r.parameter_count), r.parameter_count);
+  fmt::print("tensor types  {}\n", types.empty() ? "-" : types);
+  fmt::print("metadata      {} keys\n", f.metadata().size());
+  for (const auto& [key, value] : f.metadata()) {
+    fmt::print("  {} = {}\n", key, value_text(value));
+  }
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& root, CommandRun& run) {
+  struct Options {
+    std::string model;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = root.add_subcommand(
+      "inspect", "Show what a GGUF model file holds: version, architecture, metadata, tensors");
+  cmd->add_option("MODEL", opts->model, "Path of a .gguf file")->required();
+  cmd->add_flag("--json", opts->json, "Print one JSON object");
+  cmd->parse_complete_callback([&run, opts] {
+    run = [opts]() -> int {
+      auto file = gguf::File::open(opts->model);
+      if (!file) {
+        fmt::print(stderr, "quire-cli: {}\n", file.error().message);
+        return exit_code_for(file.error().code);
+      }
+      const InspectReport report = describe(*file);
+      if (opts->json) {
+        print_json(report, *file);
+      } else {
+        print_text(report, *file);
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace quire::app
