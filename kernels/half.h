@@ -14,27 +14,19 @@
 
 namespace kern {
 
+// Branch-free (selects only) so that loops over it vectorize: a subnormal half is mant * 2^-24,
+// which float(mant) * 2^-24 computes exactly.
 inline float fp16_to_fp32(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000u) << 16;
   const uint32_t exp = (h >> 10) & 0x1Fu;
-  uint32_t mant = h & 0x3FFu;
-  uint32_t bits = 0;
-  if (exp == 0x1F) {
-    bits = sign | 0x7F800000u | (mant << 13) | (mant != 0 ? 0x00400000u : 0u);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112u) << 23) | (mant << 13);  // rebias 15 -> 127
-  } else if (mant == 0) {
-    bits = sign;
-  } else {
-    // Subnormal mant * 2^-24: normalize so that the implicit bit (0x400) is set.
-    uint32_t e = 113;  // biased fp32 exponent of 2^-14
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --e;
-    }
-    bits = sign | (e << 23) | ((mant & 0x3FFu) << 13);
-  }
-  return std::bit_cast<float>(bits);
+  const uint32_t mant = h & 0x3FFu;
+  const uint32_t normal = ((exp + 112u) << 23) | (mant << 13);  // rebias 15 -> 127
+  const uint32_t inf_nan = 0x7F800000u | (mant << 13) | (uint32_t(mant != 0) << 22);  // quiet
+  const uint32_t subnormal = std::bit_cast<uint32_t>(float(mant) * 0x1p-24f);
+  const uint32_t is_sub = 0u - uint32_t(exp == 0), is_inf_nan = 0u - uint32_t(exp == 0x1F);
+  const uint32_t bits =
+      (subnormal & is_sub) | (inf_nan & is_inf_nan) | (normal & ~(is_sub | is_inf_nan));
+  return std::bit_cast<float>(sign | bits);
 }
 
 inline uint16_t fp32_to_fp16(float f) {

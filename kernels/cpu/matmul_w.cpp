@@ -74,6 +74,11 @@ void dequantize(const Exec& ex, float* y, const void* x, DType type, int64_t n) 
 
 void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wtype, int64_t M,
               int64_t N, int64_t K) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {  // an empty sum; also keeps the tile size below well defined
+    std::fill(C, C + M * N, 0.0f);
+    return;
+  }
   const auto* w = static_cast<const uint8_t*>(W);
   const int64_t stride = row_bytes(wtype, K);
   if (M < kGemmMinRows) {

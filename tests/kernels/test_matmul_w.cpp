@@ -115,6 +115,17 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulW,
                                             ::testing::Bool(), ::testing::Bool()),
                          param_name);
 
+TEST(MatmulWEdges, EmptySumIsZero) {
+  std::vector<float> C(27, NAN);
+  const float A[1] = {0.0f};
+  const uint8_t W[1] = {0};
+  for (int64_t M : {2, 9}) {  // both the GEMV and the GEMM path
+    std::fill(C.begin(), C.end(), NAN);
+    cpu::matmul_w(Exec{}, C.data(), A, W, DType::q4_k, M, 3, 0);
+    for (int64_t i = 0; i < M * 3; ++i) EXPECT_EQ(C[size_t(i)], 0.0f);
+  }
+}
+
 // The AVX2 kernels themselves, directly against the portable ones, on this CPU when it can.
 TEST(RowDot, Avx2MatchesPortable) {
   if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
