@@ -8,6 +8,8 @@
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
 // Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; OpenBLAS
 //   threads its own GEMM.
+// Unlike llama.cpp, activations are never quantized (llama.cpp rounds them to q8_0/q8_K for
+//   integer dot products); see weight_dot_avx2.cpp for why.
 // Numerics: float accumulation; results differ from kern::ref (double) by float summation error,
 //   relative to sum_k |a_k * w_k|.
 #include <cblas.h>

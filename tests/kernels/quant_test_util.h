@@ -3,12 +3,18 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <random>
 #include <vector>
 
 #include "kernels/dtype.h"
 #include "kernels/half.h"
 #include "kernels/kernels.h"
+
+namespace kern {
+// Names DType values in GoogleTest messages ("q4_K" rather than raw bytes).
+inline void PrintTo(DType type, std::ostream* os) { *os << dtype_info(type).name; }
+}  // namespace kern
 
 namespace kern::testing {
 
