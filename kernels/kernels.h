@@ -15,6 +15,8 @@
 
 #include <cstdint>
 
+#include "kernels/dtype.h"
+
 namespace kern {
 
 class ThreadPool;
@@ -42,7 +44,7 @@ struct Exec {
 
 // The op set, declared once per variant namespace so their signatures cannot drift apart.
 #define QUIRE_KERNEL_OPS                                                                         \
-  /* C[m,n] = sum_k A[m,k] * B[n,k]: activations A [M,K] times weights B [N,K] (the GGUF and   \
+  /* C[m,n] = sum_k A[m,k] * B[n,k]: activations A [M,K] times weights B [N,K] (the GGUF and    \
      PyTorch [out,in] layout), C [M,N]. */                                                      \
   void matmul(const Exec& ex, float* C, const float* A, const float* B, int64_t M, int64_t N,   \
               int64_t K);                                                                       \
@@ -51,15 +53,23 @@ struct Exec {
                 int64_t n, float eps);                                                          \
   /* In place: x[r,:] = exp(x[r,:] - max_r) / sum(exp(x[r,:] - max_r)); x [rows,n]. */          \
   void softmax(const Exec& ex, float* x, int64_t rows, int64_t n);                              \
-  /* In place: gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + exp(-x)); gate, up [n]. */ \
+  /* In place: gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + exp(-x)); gate, up [n]. */   \
   void swiglu(const Exec& ex, float* gate, const float* up, int64_t n);                         \
   /* In place: y[i] += x[i]; x, y [n] (the residual stream). */                                 \
   void add(const Exec& ex, float* y, const float* x, int64_t n);                                \
-  /* In place: rotates x [n_tokens, n_heads, head_dim] by its token's position pos [n_tokens]. \
+  /* In place: rotates x [n_tokens, n_heads, head_dim] by its token's position pos [n_tokens].  \
      Pair i (0 <= i < n_rot/2) turns by angle pos * freq_scale * base^(-2i/n_rot) / ff[i]:      \
      (a, b) -> (a cos - b sin, a sin + b cos). Dims >= n_rot are left as they are. */           \
   void rope(const Exec& ex, float* x, const int32_t* pos, int64_t n_tokens, int64_t n_heads,    \
-            int64_t head_dim, const RopeParams& p);
+            int64_t head_dim, const RopeParams& p);                                             \
+  /* y[n] = the values of n elements stored as `type` at x (GGML block layout); n a multiple    \
+     of dtype_info(type).block_elems. */                                                        \
+  void dequantize(const Exec& ex, float* y, const void* x, DType type, int64_t n);              \
+  /* The weight GEMM/GEMV: C[m,n] = sum_k A[m,k] * dequant(W)[n,k]. A [M,K] f32, C [M,N] f32,   \
+     W is N rows of row_bytes(wtype, K) bytes each; K a multiple of the type's block. M = 1 is  \
+     decode, large M is prefill. */                                                             \
+  void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wtype,           \
+                int64_t M, int64_t N, int64_t K);
 
 namespace ref {
 QUIRE_KERNEL_OPS
@@ -77,5 +87,21 @@ int device_count();
 }  // namespace cuda
 
 #undef QUIRE_KERNEL_OPS
+
+namespace ref {
+// y = x[n] encoded as `type` (n a multiple of the type's block; y has row_bytes(type, n) bytes).
+// A simple, valid encoder for test models and the GGUF writer, not ggml's error-minimizing
+// search (kernels/ref/quantize.cpp). Inputs must be finite. Worst-case error per element
+// (tests/kernels/test_quantize.cpp checks each), with amax = max |x| and
+// span = max x - min(0, min x) over the named group:
+//   f32 exact; f16 |x| * 2^-11 (+ 2^-25 for subnormals; beyond 65504 -> inf); bf16 |x| * 2^-8;
+//   q8_0  amax(block of 32) / 254;       q4_0 amax(block of 32) / 8 (the side opposite the
+//   extreme has 7 steps, else amax / 16);
+//   q4_K  span(sub-block of 32) / 30 + span(super-block of 256) / 900;
+//   q5_K  span(sub-block of 32) / 62 + span(super-block) / 1900;
+//   q6_K  amax(sub-block of 16) / 62 + amax(super-block) / 7800;
+// each up to a relative 2^-9 more from the fp16 rounding of the scales.
+void quantize(void* y, const float* x, DType type, int64_t n);
+}  // namespace ref
 
 }  // namespace kern

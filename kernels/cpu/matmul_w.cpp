@@ -1,0 +1,111 @@
+// kern::cpu weight ops: dequantize and matmul_w (the model's weight GEMV/GEMM).
+// Algorithm:
+//   M < kGemmMinRows (decode, small batches): fused dequantize-and-dot per (weight row, activation
+//     row) with the best RowDot for this CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
+//     A weight row is read once per activation row; for M <= 7 it stays in L1/L2 between reads.
+//   M >= kGemmMinRows (prefill): W is dequantized tile by tile (kTileFloats per tile, rows split
+//     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
+//     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
+// Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; OpenBLAS
+//   threads its own GEMM.
+// Unlike llama.cpp, activations are never quantized (llama.cpp rounds them to q8_0/q8_K for
+//   integer dot products); see weight_dot_avx2.cpp for why.
+// Numerics: float accumulation; results differ from kern::ref (double) by float summation error,
+//   relative to sum_k |a_k * w_k|.
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "kernels/cpu/weight_dot.h"
+#include "kernels/kernels.h"
+#include "kernels/quant_blocks.h"
+#include "kernels/thread_pool.h"
+
+namespace kern::cpu {
+namespace {
+
+constexpr int64_t kGemmMinRows = 8;
+constexpr int64_t kTileFloats = int64_t{1} << 20;  // 4 MiB of dequantized weights per tile
+
+std::atomic<bool> g_simd_enabled{true};
+
+template <class Fn>
+void parallel_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(row_cost, 1));
+  if (ex.pool == nullptr) {
+    fn(int64_t{0}, rows);
+  } else {
+    ex.pool->parallel_for(rows, grain, fn);
+  }
+}
+
+void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K,
+              int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(M),
+              static_cast<blasint>(N), static_cast<blasint>(K), 1.0f, A,
+              static_cast<blasint>(K), B, static_cast<blasint>(K), 0.0f, C,
+              static_cast<blasint>(ldc));
+}
+
+}  // namespace
+
+namespace detail {
+
+void set_simd_enabled(bool enabled) { g_simd_enabled.store(enabled, std::memory_order_relaxed); }
+
+RowDot select_row_dot(DType type) {
+  if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
+    if (RowDot dot = row_dot_avx2(type)) return dot;
+  }
+  return row_dot_portable(type);
+}
+
+}  // namespace detail
+
+void dequantize(const Exec& ex, float* y, const void* x, DType type, int64_t n) {
+  const DTypeInfo& info = dtype_info(type);
+  const int64_t blocks = n / info.block_elems;
+  const auto* bytes = static_cast<const uint8_t*>(x);
+  parallel_rows(ex, blocks, info.block_elems, [&](int64_t begin, int64_t end) {
+    quant::decode_row(type, bytes + begin * info.block_bytes, y + begin * info.block_elems,
+                      (end - begin) * info.block_elems);
+  });
+}
+
+void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wtype, int64_t M,
+              int64_t N, int64_t K) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {  // an empty sum; also keeps the tile size below well defined
+    std::fill(C, C + M * N, 0.0f);
+    return;
+  }
+  const auto* w = static_cast<const uint8_t*>(W);
+  const int64_t stride = row_bytes(wtype, K);
+  if (M < kGemmMinRows) {
+    const detail::RowDot dot = detail::select_row_dot(wtype);
+    parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
+      for (int64_t n = begin; n < end; ++n) {
+        for (int64_t m = 0; m < M; ++m) C[m * N + n] = dot(w + n * stride, A + m * K, K);
+      }
+    });
+    return;
+  }
+  if (wtype == DType::f32) {
+    sgemm_nt(C, A, static_cast<const float*>(W), M, N, K, N);
+    return;
+  }
+  const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / K, 1, N);
+  std::vector<float> tile(static_cast<size_t>(tile_rows * K));
+  for (int64_t n0 = 0; n0 < N; n0 += tile_rows) {
+    const int64_t rows = std::min(tile_rows, N - n0);
+    parallel_rows(ex, rows, K, [&](int64_t begin, int64_t end) {
+      quant::decode_row(wtype, w + (n0 + begin) * stride, tile.data() + begin * K,
+                        (end - begin) * K);
+    });
+    sgemm_nt(C + n0, A, tile.data(), M, rows, K, N);
+  }
+}
+
+}  // namespace kern::cpu
