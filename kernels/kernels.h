@@ -35,6 +35,10 @@ struct RopeParams {
   const float* freq_factors = nullptr;
 };
 
+// Element type of K/V cache rows, as the attention op reads them (kernels/kv_codec.h encodes and
+// decodes them): f32; f16 (IEEE binary16); q8_0 (blocks of 32: fp16 scale d + 32 int8, x = d*q).
+enum class KvType { f32, f16, q8_0 };
+
 struct Exec {
   ThreadPool* pool = nullptr;  // cpu: workers to split the op over (nullptr: caller thread only)
   void* stream = nullptr;      // cuda: the cudaStream_t to enqueue on (nullptr: default stream)
@@ -55,7 +59,14 @@ struct Exec {
      Pair i (0 <= i < n_rot/2) turns by angle pos * freq_scale * base^(-2i/n_rot) / ff[i]:      \
      (a, b) -> (a cos - b sin, a sin + b cos). Dims >= n_rot are left as they are. */           \
   void rope(const Exec& ex, float* x, const int32_t* pos, int64_t n_tokens, int64_t n_heads,    \
-            int64_t head_dim, const RopeParams& p);
+            int64_t head_dim, const RopeParams& p);                                             \
+  /* Exact causal attention. q [n_q, n_head, head_dim] f32 (already rotated); k, v [n_kv,       \
+     n_head_kv, head_dim] rows in kv_type (q8_0: head_dim % 32 == 0); out [n_q, n_head,         \
+     head_dim]. Query i sits at position n_kv - n_q + i and attends keys 0..that position;      \
+     query head h reads kv head h / (n_head / n_head_kv). out = softmax(scale * q.k) . v */     \
+  void attention(const Exec& ex, float* out, const float* q, const void* k, const void* v,      \
+                 KvType kv_type, int64_t n_q, int64_t n_kv, int64_t n_head, int64_t n_head_kv,  \
+                 int64_t head_dim, float scale);
 
 namespace ref {
 QUIRE_KERNEL_OPS
