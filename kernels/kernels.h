@@ -37,6 +37,10 @@ struct RopeParams {
   const float* freq_factors = nullptr;
 };
 
+// Element type of K/V cache rows, as the attention op reads them (kernels/kv_codec.h encodes and
+// decodes them): f32; f16 (IEEE binary16); q8_0 (blocks of 32: fp16 scale d + 32 int8, x = d*q).
+enum class KvType { f32, f16, q8_0 };
+
 struct Exec {
   ThreadPool* pool = nullptr;  // cpu: workers to split the op over (nullptr: caller thread only)
   void* stream = nullptr;      // cuda: the cudaStream_t to enqueue on (nullptr: default stream)
@@ -69,7 +73,14 @@ struct Exec {
      W is N rows of row_bytes(wtype, K) bytes each; K a multiple of the type's block. M = 1 is  \
      decode, large M is prefill. */                                                             \
   void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wtype,           \
-                int64_t M, int64_t N, int64_t K);
+                int64_t M, int64_t N, int64_t K);                                               \
+  /* Exact causal attention. q [n_q, n_head, head_dim] f32 (already rotated); k, v [n_kv,       \
+     n_head_kv, head_dim] rows in kv_type (q8_0: head_dim % 32 == 0); out [n_q, n_head,         \
+     head_dim]. Query i sits at position n_kv - n_q + i and attends keys 0..that position;      \
+     query head h reads kv head h / (n_head / n_head_kv). out = softmax(scale * q.k) . v */     \
+  void attention(const Exec& ex, float* out, const float* q, const void* k, const void* v,      \
+                 KvType kv_type, int64_t n_q, int64_t n_kv, int64_t n_head, int64_t n_head_kv,  \
+                 int64_t head_dim, float scale);
 
 namespace ref {
 QUIRE_KERNEL_OPS

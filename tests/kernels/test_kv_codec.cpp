@@ -1,0 +1,91 @@
+// KV row codecs: fp16 against the compiler's _Float16 conversions (an independent
+// implementation), q8_0 against hand-computed blocks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/kv_codec.h"
+
+namespace kern {
+namespace {
+
+#if defined(__FLT16_MAX__)
+TEST(Fp16, DecodesEveryHalfLikeTheCompiler) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    _Float16 ref;
+    const auto bits = uint16_t(h);
+    std::memcpy(&ref, &bits, 2);
+    const float want = float(ref), got = fp16_to_f32(bits);
+    if (std::isnan(want)) {
+      ASSERT_TRUE(std::isnan(got)) << h;
+    } else {
+      ASSERT_EQ(std::memcmp(&want, &got, 4), 0) << h;
+    }
+  }
+}
+
+TEST(Fp16, EncodesLikeTheCompilerRoundToNearestEven) {
+  std::mt19937 rng(5);
+  std::vector<float> xs = {0.0f, -0.0f, 65504.0f, 65519.99f, 65520.0f, 1e6f, -1e6f,
+                           0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f, 0x1p-14f, 0x1.ffcp-15f,
+                           INFINITY, -INFINITY, 1.0f + 0x1p-11f, 1.0f + 0x1.8p-11f};
+  std::uniform_int_distribution<uint32_t> bits;
+  for (int i = 0; i < 200000; ++i) {
+    const uint32_t b = bits(rng);
+    float f;
+    std::memcpy(&f, &b, 4);
+    xs.push_back(f);
+  }
+  std::uniform_real_distribution<float> small(-70000.0f, 70000.0f);
+  for (int i = 0; i < 100000; ++i) xs.push_back(small(rng) * (i % 2 ? 1.0f : 1e-5f));
+  for (float x : xs) {
+    const _Float16 ref = static_cast<_Float16>(x);
+    uint16_t want;
+    std::memcpy(&want, &ref, 2);
+    const uint16_t got = f32_to_fp16(x);
+    if (std::isnan(x)) {
+      ASSERT_EQ(got & 0x7c00, 0x7c00);
+      ASSERT_NE(got & 0x3ff, 0);
+    } else {
+      ASSERT_EQ(got, want) << std::hexfloat << x;
+    }
+  }
+}
+#endif
+
+TEST(Q8_0, EncodesAHandMadeBlock) {
+  std::vector<float> x(32);
+  for (int i = 0; i < 32; ++i) x[size_t(i)] = float(i - 16) * 0.5f;  // max |x| = 8
+  std::vector<unsigned char> blk(34);
+  kv_encode_row(KvType::q8_0, x.data(), blk.data(), 32);
+  uint16_t d;
+  std::memcpy(&d, blk.data(), 2);
+  EXPECT_FLOAT_EQ(fp16_to_f32(d), fp16_to_f32(f32_to_fp16(8.0f / 127.0f)));
+  EXPECT_EQ(int8_t(blk[2]), -127);                          // -8 -> -127
+  EXPECT_EQ(int8_t(blk[2 + 16]), 0);                        // 0
+  EXPECT_EQ(int8_t(blk[2 + 17]), int8_t(std::lround(0.5f * 127.0f / 8.0f)));  // 7.9375 -> 8
+  std::vector<float> back(32);
+  kv_decode_row(KvType::q8_0, blk.data(), back.data(), 32);
+  for (int i = 0; i < 32; ++i) EXPECT_NEAR(back[size_t(i)], x[size_t(i)], 8.0f / 127.0f / 2 + 1e-3f);
+}
+
+TEST(Q8_0, ZeroBlockRoundTrips) {
+  std::vector<float> x(64, 0.0f), back(64, 1.0f);
+  std::vector<unsigned char> row(size_t(kv_row_bytes(KvType::q8_0, 64)));
+  EXPECT_EQ(row.size(), 68u);
+  kv_encode_row(KvType::q8_0, x.data(), row.data(), 64);
+  kv_decode_row(KvType::q8_0, row.data(), back.data(), 64);
+  EXPECT_EQ(back, x);
+}
+
+TEST(KvRowBytes, PerType) {
+  EXPECT_EQ(kv_row_bytes(KvType::f32, 128), 512);
+  EXPECT_EQ(kv_row_bytes(KvType::f16, 128), 256);
+  EXPECT_EQ(kv_row_bytes(KvType::q8_0, 128), 136);
+}
+
+}  // namespace
+}  // namespace kern
