@@ -12,5 +12,6 @@ namespace quire::app {
 using CommandRun = std::function<int()>;
 
 void add_paths_command(CLI::App& root, CommandRun& run);
+void add_ingest_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

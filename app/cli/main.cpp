@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
 
   app::CommandRun run;
   app::add_paths_command(root, run);
+  app::add_ingest_command(root, run);
 
   try {
     root.parse(argc, argv);
