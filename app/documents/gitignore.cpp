@@ -1,5 +1,7 @@
 #include "app/documents/gitignore.h"
 
+#include <cstdint>
+
 namespace quire::app {
 namespace {
 
@@ -31,64 +33,77 @@ size_t match_bracket(std::string_view pattern, size_t p, char c, bool& matched) 
   return i + 1;
 }
 
-bool match_at(std::string_view pat, size_t p, std::string_view text, size_t t, int depth) {
-  if (depth > 64) return false;  // bounds the recursion on hostile patterns
-  while (p < pat.size()) {
-    const char pc = pat[p];
-    if (pc == '*') {
-      const bool globstar = p + 1 < pat.size() && pat[p + 1] == '*';
-      if (globstar) {
-        size_t q = p + 2;
-        const bool at_start = p == 0 || pat[p - 1] == '/';
-        if (at_start && q < pat.size() && pat[q] == '/') {
+// Matches pat[p..] against text[t..]. Only stars recurse, and every (p, t) pair is answered
+// once (memo: -1 unknown, 0 no, 1 yes), so hostile patterns such as "*a*a*a*b" stay
+// O(|pattern| * |text|^2) instead of exponential.
+class Matcher {
+ public:
+  Matcher(std::string_view pat, std::string_view text)
+      : pat_(pat), text_(text), memo_((pat.size() + 1) * (text.size() + 1), -1) {}
+
+  bool match(size_t p, size_t t) {
+    int8_t& known = memo_[p * (text_.size() + 1) + t];
+    if (known < 0) known = compute(p, t) ? 1 : 0;
+    return known == 1;
+  }
+
+ private:
+  bool compute(size_t p, size_t t) {
+    while (p < pat_.size()) {
+      const char pc = pat_[p];
+      if (pc == '*') {
+        size_t q = p;
+        while (q < pat_.size() && pat_[q] == '*') ++q;
+        const bool globstar = q - p >= 2;
+        if (globstar && (p == 0 || pat_[p - 1] == '/') && q < pat_.size() && pat_[q] == '/') {
           // "**/" matches zero or more whole folders.
-          if (match_at(pat, q + 1, text, t, depth + 1)) return true;
-          for (size_t k = t; k < text.size(); ++k) {
-            if (text[k] == '/' && match_at(pat, q + 1, text, k + 1, depth + 1)) return true;
+          if (match(q + 1, t)) return true;
+          for (size_t k = t; k < text_.size(); ++k) {
+            if (text_[k] == '/' && match(q + 1, k + 1)) return true;
           }
           return false;
         }
-        for (size_t k = t; k <= text.size(); ++k) {
-          if (match_at(pat, q, text, k, depth + 1)) return true;
+        for (size_t k = t; k <= text_.size(); ++k) {
+          if (match(q, k)) return true;
+          if (!globstar && k < text_.size() && text_[k] == '/') break;
         }
         return false;
       }
-      for (size_t k = t; k <= text.size(); ++k) {
-        if (match_at(pat, p + 1, text, k, depth + 1)) return true;
-        if (k < text.size() && text[k] == '/') break;
-      }
-      return false;
-    }
-    if (t >= text.size()) return false;
-    if (pc == '?') {
-      if (text[t] == '/') return false;
-      ++p;
-      ++t;
-      continue;
-    }
-    if (pc == '[') {
-      bool matched = false;
-      const size_t next = match_bracket(pat, p, text[t], matched);
-      if (next != std::string_view::npos) {
-        if (!matched) return false;
-        p = next;
+      if (t >= text_.size()) return false;
+      if (pc == '?') {
+        if (text_[t] == '/') return false;
+        ++p;
         ++t;
         continue;
       }
+      if (pc == '[') {
+        bool matched = false;
+        const size_t next = match_bracket(pat_, p, text_[t], matched);
+        if (next != std::string_view::npos) {
+          if (!matched) return false;
+          p = next;
+          ++t;
+          continue;
+        }
+      }
+      char want = pc;
+      if (pc == '\\' && p + 1 < pat_.size()) want = pat_[++p];
+      if (text_[t] != want) return false;
+      ++p;
+      ++t;
     }
-    char want = pc;
-    if (pc == '\\' && p + 1 < pat.size()) want = pat[++p];
-    if (text[t] != want) return false;
-    ++p;
-    ++t;
+    return t == text_.size();
   }
-  return t == text.size();
-}
+
+  std::string_view pat_;
+  std::string_view text_;
+  std::vector<int8_t> memo_;
+};
 
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  return match_at(pattern, 0, text, 0, 0);
+  return Matcher(pattern, text).match(0, 0);
 }
 
 void GitignoreRules::add(std::string_view content, const std::string& base) {
@@ -104,7 +119,8 @@ void GitignoreRules::add(std::string_view content, const std::string& base) {
            !(line.size() >= 2 && line[line.size() - 2] == '\\')) {
       line.remove_suffix(1);
     }
-    if (line.empty() || line[0] == '#') continue;
+    // No real rule is this long; the cap bounds the matcher's memo and recursion.
+    if (line.empty() || line[0] == '#' || line.size() > 1024) continue;
     Rule rule;
     rule.base = base;
     if (line[0] == '!') {
