@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "app/documents/code_loader.h"
+#include "app/documents/epub_loader.h"
+#include "app/documents/html_loader.h"
 #include "app/documents/pdf_loader.h"
 #include "app/documents/text_loader.h"
 
@@ -54,10 +56,8 @@ Result<Document> extract(const fs::path& path, std::stop_token stop, const Extra
       case Kind::pdf: doc = load_pdf(absolute, stop, options, progress); break;
       case Kind::markdown: doc = load_text(absolute, true, stop, options); break;
       case Kind::text: doc = load_text(absolute, false, stop, options); break;
-      case Kind::epub:
-      case Kind::html:
-        doc = make_error(Errc::unsupported, "{}: not read yet", path.string());
-        break;
+      case Kind::epub: doc = load_epub(absolute, stop, options, progress); break;
+      case Kind::html: doc = load_html(absolute, stop, options); break;
     }
   }
   if (doc) doc->path = absolute.lexically_normal().string();
