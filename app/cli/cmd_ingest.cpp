@@ -8,8 +8,11 @@
 // "page_label" (when the PDF labels its pages); "chapter"; or "file", "line_start", "line_end",
 // "language". Errors go to stderr with a non-zero exit code (exit_codes.h).
 #include <fmt/format.h>
+#include <signal.h>
 
+#include <ctime>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -69,11 +72,48 @@ std::string location(const Segment& s) {
   return "text";
 }
 
+// Turns Ctrl-C into a stop request while it lives: SIGINT is blocked in this thread (and in
+// threads it starts later) and a watcher thread takes it with sigtimedwait, so no code runs in
+// a signal handler. The extraction then returns Errc::cancelled and the exit code is 130.
+class InterruptToStop {
+ public:
+  explicit InterruptToStop(std::stop_source& source) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    watcher_ = std::jthread([this, &source](std::stop_token done) {
+      while (!done.stop_requested()) {
+        const timespec tick{0, 100'000'000};
+        if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
+          source.request_stop();
+          return;
+        }
+      }
+    });
+  }
+  ~InterruptToStop() {
+    watcher_.request_stop();
+    watcher_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  InterruptToStop(const InterruptToStop&) = delete;
+  InterruptToStop& operator=(const InterruptToStop&) = delete;
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+  std::jthread watcher_;
+};
+
 int run_ingest(const IngestArgs& args) {
   ExtractOptions options;
   options.password = args.password;
-  std::stop_source never_stopped;
-  auto doc = extract(args.path, never_stopped.get_token(), options);
+  std::stop_source stop;
+  Result<Document> doc = make_error(Errc::internal, "not run");
+  {
+    InterruptToStop interrupt(stop);
+    doc = extract(args.path, stop.get_token(), options);
+  }
   if (!doc) {
     fmt::print(stderr, "quire-cli: {}\n", doc.error().message);
     return exit_code_for(doc.error().code);

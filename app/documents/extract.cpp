@@ -52,12 +52,20 @@ Result<Document> extract(const fs::path& path, std::stop_token stop, const Extra
   if (fs::is_directory(absolute, ec)) {
     doc = load_code_folder(absolute, stop, options, progress);
   } else {
-    switch (detect_kind(absolute)) {
+    const Kind kind = detect_kind(absolute);
+    switch (kind) {
       case Kind::pdf: doc = load_pdf(absolute, stop, options, progress); break;
-      case Kind::markdown: doc = load_text(absolute, true, stop, options); break;
-      case Kind::text: doc = load_text(absolute, false, stop, options); break;
       case Kind::epub: doc = load_epub(absolute, stop, options, progress); break;
-      case Kind::html: doc = load_html(absolute, stop, options); break;
+      case Kind::markdown:
+      case Kind::text:
+      case Kind::html: {
+        // One read and one pass: progress is the single file, reported when it is done.
+        ProgressTracker tracker("ingest", "files", 1, progress);
+        doc = kind == Kind::html ? load_html(absolute, stop, options)
+                                 : load_text(absolute, kind == Kind::markdown, stop, options);
+        if (doc) tracker.finish();
+        break;
+      }
     }
   }
   if (doc) doc->path = absolute.lexically_normal().string();

@@ -62,4 +62,16 @@ expect_fail 3 "does not open" "$fx/encrypted.pdf" --password wrong
 "$cli" ingest "$fx/encrypted.pdf" --password secret --json > /dev/null
 expect_fail 3 "OCR is not supported" "$fx/image_only.pdf"
 expect_fail 3 "no such file" "$tmp/missing.txt"
+# Ctrl-C stops a long ingestion with exit code 130 (a large folder read through SIGINT).
+big="$tmp/big"
+mkdir -p "$big"
+for i in $(seq 1 3000); do printf 'line %d\n' "$i" > "$big/f$i.txt"; done
+set +e
+timeout --preserve-status -s INT 0.2 "$cli" ingest "$big" > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then  # 0 only when the machine read all 3000 files within 0.2 s
+  [ "$rc" -eq 130 ] || { echo "Ctrl-C: exit $rc, want 130"; cat "$tmp/err"; exit 1; }
+  grep -q "cancelled" "$tmp/err"
+fi
 echo "cli_ingest: ok"

@@ -78,8 +78,12 @@ TEST(TextLoader, MarkdownFileByExtension) {
   TempDir dir("text-md");
   write_file(dir.path() / "notes.md", "# Notes\nhello\n");
   std::stop_source ss;
-  auto d = extract(dir.path() / "notes.md", ss.get_token());
+  ProgressUpdate last;
+  auto d = extract(dir.path() / "notes.md", ss.get_token(), {},
+                   [&](const ProgressUpdate& u) { last = u; });
   ASSERT_TRUE(d) << d.error().message;
+  EXPECT_TRUE(last.finished);
+  EXPECT_EQ(last.done, 1);
   EXPECT_EQ(d->kind, "markdown");
   EXPECT_EQ(d->title, "Notes");
   EXPECT_EQ(d->path, (dir.path() / "notes.md").string());
