@@ -1,5 +1,7 @@
 // PDFs through poppler-cpp: one segment per physical page (1-based `page`, and the printed
-// `page_label` when the PDF defines labels), text in poppler's reading order (the same layout
+// `page_label` when the PDF's label for the page differs from its physical number, e.g. "iv"
+// or "T-1"; poppler reports the number itself when there are no labels), text in poppler's
+// reading order (the same layout
 // mode as `pdftotext` without -layout/-raw). Each page's text is repaired: typographic
 // ligatures (U+FB00..U+FB06) become their letters, and a word hyphenated across a line end
 // ("exam-\nple") is joined ("example\n"). Pages without text (scanned images) keep an empty
