@@ -13,5 +13,6 @@ using CommandRun = std::function<int()>;
 
 void add_paths_command(CLI::App& root, CommandRun& run);
 void add_inspect_command(CLI::App& root, CommandRun& run);
+void add_ingest_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

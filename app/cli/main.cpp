@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   app::CommandRun run;
   app::add_paths_command(root, run);
   app::add_inspect_command(root, run);
+  app::add_ingest_command(root, run);
 
   try {
     root.parse(argc, argv);
