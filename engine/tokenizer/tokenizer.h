@@ -29,7 +29,8 @@ class Tokenizer {
   Tokenizer(const Tokenizer&) = delete;
   Tokenizer& operator=(const Tokenizer&) = delete;
 
-  // Token ids of `text` (any bytes; invalid UTF-8 still round-trips through byte tokens).
+  // Token ids of `text` (any bytes). Invalid UTF-8 round-trips through byte tokens for `gpt2`
+  // vocabularies; SentencePiece's normalizer turns each invalid byte into U+FFFD first.
   // add_special: put BOS / EOS around the text as the vocabulary's add_bos / add_eos say.
   // parse_special: text spelling a control token ("<|eot_id|>", "</s>") becomes that token;
   // when false such text is encoded as ordinary characters (use false for document text, so a
