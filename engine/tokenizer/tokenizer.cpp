@@ -1,7 +1,6 @@
 #include "engine/tokenizer/tokenizer.h"
 
 #include <algorithm>
-#include <array>
 
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/fragment_encoder.h"
@@ -114,6 +113,10 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::create(const Vocab& in) {
   }
   std::stable_sort(tok->specials_.begin(), tok->specials_.end(),
                    [](const Special& a, const Special& b) { return a.text.size() > b.text.size(); });
+  for (size_t i = 0; i < tok->specials_.size(); ++i) {
+    const auto first = static_cast<uint8_t>(tok->specials_[i].text.front());
+    tok->specials_by_byte_[first].push_back(static_cast<uint32_t>(i));
+  }
   std::sort(tok->eog_ids_.begin(), tok->eog_ids_.end());
   return tok;
 }
@@ -133,9 +136,10 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
   size_t begin = 0;  // start of the pending plain-text fragment
   for (size_t pos = 0; pos < text.size() && !specials_.empty();) {
     const Special* hit = nullptr;
-    for (const Special& s : specials_) {
+    for (uint32_t i : specials_by_byte_[static_cast<uint8_t>(text[pos])]) {
+      const Special& s = specials_[i];
       if ((parse_special || !s.control) && text.compare(pos, s.text.size(), s.text) == 0) {
-        hit = &s;  // specials_ is sorted longest first, so the first hit is the longest
+        hit = &s;  // candidates are longest first, so the first hit is the longest
         break;
       }
     }

@@ -6,6 +6,7 @@
 // Thread: immutable after create(); every method may be called from any number of threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -75,6 +76,9 @@ class Tokenizer {
   std::unique_ptr<FragmentEncoder> encoder_;
   std::vector<std::string> pieces_;   // token_to_piece per id
   std::vector<Special> specials_;     // longest first
+  // Per first byte, indexes into specials_ (longest first), so that scanning a document for
+  // special tokens costs about one table lookup per byte even with hundreds of them.
+  std::array<std::vector<uint32_t>, 256> specials_by_byte_;
   std::vector<int32_t> eog_ids_;      // sorted
   std::vector<bool> special_ids_;     // per id: control, unknown or user-defined
   int32_t bos_id_ = -1, eos_id_ = -1;

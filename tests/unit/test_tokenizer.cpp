@@ -2,6 +2,7 @@
 // BPE rule (merge the adjacent pair whose union is the best-scored piece) worked out by hand.
 #include <gtest/gtest.h>
 
+#include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace quire::engine {
@@ -136,6 +137,46 @@ TEST(Tokenizer, SpmWithoutUnknownTokenIsRejected) {
   const auto t = Tokenizer::create(v);
   ASSERT_FALSE(t);
   EXPECT_NE(t.error().message.find("unknown token"), std::string::npos);
+}
+
+// The 256 byte-level characters in byte order (so 'a' is id 97), then "bc" 256, "ab" 257,
+// "abc" 258 (a token no merge builds), with merges "b c" (rank 0) and "a b" (rank 1).
+Vocab tiny_bpe(std::string pre) {
+  Vocab v;
+  v.kind = Vocab::Kind::bpe;
+  for (int b = 0; b < 256; ++b) v.tokens.push_back(byte_level_char(static_cast<uint8_t>(b)));
+  v.tokens.insert(v.tokens.end(), {"bc", "ab", "abc", "<|eot_id|>"});
+  v.types.assign(v.tokens.size(), 1);
+  v.types.back() = static_cast<int32_t>(TokenType::control);
+  v.merges = {"b c", "a b"};
+  v.pre = std::move(pre);
+  v.add_bos = false;
+  v.eos_id = 259;
+  return v;
+}
+
+TEST(Tokenizer, BpeMergesByRank) {
+  const auto tok = make(tiny_bpe("gpt2"));
+  ASSERT_TRUE(tok);
+  // "b c" outranks "a b": abc -> a + bc, and "a bc" is no merge.
+  EXPECT_EQ(tok->encode("abc", false, false), (std::vector<int32_t>{'a', 256}));
+  // abab -> ab + ab; abbc: "b c" (rank 0) first, then "a b": ab + bc.
+  EXPECT_EQ(tok->encode("abab", false, false), (std::vector<int32_t>{257, 257}));
+  EXPECT_EQ(tok->encode("abbc", false, false), (std::vector<int32_t>{257, 256}));
+  // The GPT-2 pre-tokenizer keeps the space with the word: " abc" -> Ġ a bc.
+  EXPECT_EQ(tok->encode(" abc", false, false), (std::vector<int32_t>{' ', 'a', 256}));
+  EXPECT_EQ(tok->token_to_piece(' '), " ");  // "Ġ" decodes to the space byte
+  EXPECT_EQ(tok->encode("ab<|eot_id|>", false, true), (std::vector<int32_t>{257, 259}));
+  EXPECT_TRUE(tok->is_eog(259));
+}
+
+TEST(Tokenizer, BpeLlama3TakesWholeWordTokens) {
+  // Llama 3 (ignore_merges): a word that is a token is that token, whatever the merges say.
+  const auto tok = make(tiny_bpe("llama-bpe"));
+  ASSERT_TRUE(tok);
+  EXPECT_EQ(tok->encode("abc", false, false), (std::vector<int32_t>{258}));
+  // Not a token: merged as usual, a + bc + a + bc.
+  EXPECT_EQ(tok->encode("abcabc", false, false), (std::vector<int32_t>{'a', 256, 'a', 256}));
 }
 
 TEST(Tokenizer, BpeRejectsUnknownPreTokenizer) {
