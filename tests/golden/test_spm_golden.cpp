@@ -51,7 +51,11 @@ std::vector<std::vector<int32_t>> parse_id_lines(const std::string& text) {
   return out;
 }
 
-TEST(SpmGolden, MatchesSpmEncodeOnHundredsOfStrings) {
+// Parameter: whether the model adds the dummy "▁" prefix (Llama, Mistral: yes; some others no).
+class SpmGolden : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SpmGolden, MatchesSpmEncodeOnHundredsOfStrings) {
+  const bool dummy_prefix = GetParam();
   for (const char* tool : {"spm_train", "spm_encode", "bible"}) {
     if (!quire::test::have_program(tool)) GTEST_SKIP() << tool << " is not installed";
   }
@@ -64,14 +68,17 @@ TEST(SpmGolden, MatchesSpmEncodeOnHundredsOfStrings) {
                 "spm_train --input=" + shell_quote(corpus.string()) + " --model_prefix=" +
                 shell_quote(prefix) +
                 " --vocab_size=800 --model_type=bpe --byte_fallback=true"
-                " --normalization_rule_name=identity --add_dummy_prefix=true"
+                " --normalization_rule_name=identity --add_dummy_prefix=" +
+                std::string(dummy_prefix ? "true" : "false") +
                 " --remove_extra_whitespaces=false --allow_whitespace_only_pieces=true"
                 " --split_digits=true --character_coverage=1.0 --num_threads=1"
                 " --minloglevel=2 >/dev/null 2>&1"),
             0);
   sentencepiece::SentencePieceProcessor sp;
   ASSERT_TRUE(sp.Load(prefix + ".model").ok());
-  auto tok = Tokenizer::create(vocab_from_model(sp));
+  Vocab vocab = vocab_from_model(sp);
+  vocab.add_space_prefix = dummy_prefix;  // tokenizer.ggml.add_space_prefix
+  auto tok = Tokenizer::create(vocab);
   ASSERT_TRUE(tok) << tok.error().message;
 
   const auto strings = quire::test::tokenizer_test_strings();
@@ -122,6 +129,11 @@ TEST(SpmGolden, MatchesSpmEncodeOnHundredsOfStrings) {
   }
   EXPECT_GE(round_trips, 400u);
 }
+
+INSTANTIATE_TEST_SUITE_P(DummyPrefix, SpmGolden, ::testing::Bool(),
+                         [](const auto& param_info) {
+                           return param_info.param ? "On" : "Off";
+                         });
 
 }  // namespace
 }  // namespace quire::engine

@@ -179,6 +179,29 @@ TEST(Tokenizer, BpeLlama3TakesWholeWordTokens) {
   EXPECT_EQ(tok->encode("abcabc", false, false), (std::vector<int32_t>{'a', 256, 'a', 256}));
 }
 
+// Arbitrary bytes (as a damaged document may hold) never crash either kind; byte-level BPE gives
+// them back exactly.
+TEST(Tokenizer, ArbitraryBytes) {
+  const auto spm = make(tiny_spm());
+  const auto bpe = make(tiny_bpe("llama-bpe"));
+  ASSERT_TRUE(spm && bpe);
+  uint32_t state = 12345;
+  for (int round = 0; round < 200; ++round) {
+    std::string s;
+    const int n = round % 40;
+    for (int i = 0; i < n; ++i) {
+      state = state * 1664525u + 1013904223u;
+      s.push_back(static_cast<char>(state >> 24));
+    }
+    const auto ids = bpe->encode(s, true, true);
+    EXPECT_EQ(bpe->decode(ids), s);
+    for (int32_t id : spm->encode(s, true, true)) {
+      EXPECT_GE(id, 0);
+      EXPECT_LT(id, spm->n_vocab());
+    }
+  }
+}
+
 TEST(Tokenizer, BpeRejectsUnknownPreTokenizer) {
   Vocab v;
   v.kind = Vocab::Kind::bpe;
