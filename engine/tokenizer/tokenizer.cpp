@@ -121,11 +121,6 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::create(const Vocab& in) {
   return tok;
 }
 
-void Tokenizer::append_fragment(std::string_view text, bool starts_segment,
-                                std::vector<int32_t>& out) const {
-  encoder_->encode(text, starts_segment, out);
-}
-
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                        bool parse_special) const {
   std::vector<int32_t> out;
@@ -147,14 +142,13 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
       ++pos;
       continue;
     }
-    if (pos > begin) append_fragment(text.substr(begin, pos - begin), starts_segment, out);
+    if (pos > begin) encoder_->encode(text.substr(begin, pos - begin), starts_segment, out);
     out.push_back(hit->id);
     starts_segment = true;
     pos += hit->text.size();
     begin = pos;
-    continue;
   }
-  if (begin < text.size()) append_fragment(text.substr(begin), starts_segment, out);
+  if (begin < text.size()) encoder_->encode(text.substr(begin), starts_segment, out);
   if (add_special && add_eos_) out.push_back(eos_id_);
   return out;
 }

@@ -63,8 +63,6 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;
-  void append_fragment(std::string_view text, bool starts_segment,
-                       std::vector<int32_t>& out) const;
 
   struct Special {
     std::string text;

@@ -2,6 +2,8 @@
 // BPE rule (merge the adjacent pair whose union is the best-scored piece) worked out by hand.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -200,6 +202,22 @@ TEST(Tokenizer, ArbitraryBytes) {
       EXPECT_LT(id, spm->n_vocab());
     }
   }
+}
+
+TEST(Tokenizer, SharedAcrossThreads) {
+  const auto tok = make(tiny_bpe("llama-bpe"));
+  ASSERT_TRUE(tok);
+  const std::string text = "abc abab, abbc! <|eot_id|> 123 \xF0\x9F\x98\x80 abcabc\n";
+  const auto expected = tok->encode(text, true, true);
+  std::vector<std::vector<int32_t>> got(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) got[t] = tok->encode(text, true, true);
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& g : got) EXPECT_EQ(g, expected);
 }
 
 TEST(Tokenizer, BpeRejectsUnknownPreTokenizer) {
