@@ -26,7 +26,7 @@ int run_shell(const std::string& command);
 // Whether `program` is on PATH (or an executable path).
 bool have_program(const std::string& program);
 
-// Writes Genesis (plain verses, one per line, no references) to `file`; false on failure.
+// Writes Genesis (one verse a line, "Ge1:1 In the beginning ...") to `file`; false on failure.
 bool write_corpus(const std::filesystem::path& file);
 
 std::string read_file(const std::filesystem::path& file);

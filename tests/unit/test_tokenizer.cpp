@@ -142,15 +142,16 @@ TEST(Tokenizer, SpmWithoutUnknownTokenIsRejected) {
 }
 
 // The 256 byte-level characters in byte order (so 'a' is id 97), then "bc" 256, "ab" 257,
-// "abc" 258 (a token no merge builds), with merges "b c" (rank 0) and "a b" (rank 1).
+// "abc" 258 (a token no merge builds), control "<|eot_id|>" 259, "bb" 260, with merges
+// "b c" (rank 0), "a b" (rank 1), "b b" (rank 2).
 Vocab tiny_bpe(std::string pre) {
   Vocab v;
   v.kind = Vocab::Kind::bpe;
   for (int b = 0; b < 256; ++b) v.tokens.push_back(byte_level_char(static_cast<uint8_t>(b)));
-  v.tokens.insert(v.tokens.end(), {"bc", "ab", "abc", "<|eot_id|>"});
+  v.tokens.insert(v.tokens.end(), {"bc", "ab", "abc", "<|eot_id|>", "bb"});
   v.types.assign(v.tokens.size(), 1);
-  v.types.back() = static_cast<int32_t>(TokenType::control);
-  v.merges = {"b c", "a b"};
+  v.types[259] = static_cast<int32_t>(TokenType::control);
+  v.merges = {"b c", "a b", "b b"};
   v.pre = std::move(pre);
   v.add_bos = false;
   v.eos_id = 259;
@@ -163,6 +164,8 @@ TEST(Tokenizer, BpeMergesByRank) {
   // "b c" outranks "a b": abc -> a + bc, and "a bc" is no merge.
   EXPECT_EQ(tok->encode("abc", false, false), (std::vector<int32_t>{'a', 256}));
   // abab -> ab + ab; abbc: "b c" (rank 0) first, then "a b": ab + bc.
+  // Overlapping equal pairs merge leftmost first: bbb -> bb + b.
+  EXPECT_EQ(tok->encode("bbb", false, false), (std::vector<int32_t>{260, 'b'}));
   EXPECT_EQ(tok->encode("abab", false, false), (std::vector<int32_t>{257, 257}));
   EXPECT_EQ(tok->encode("abbc", false, false), (std::vector<int32_t>{257, 256}));
   // The GPT-2 pre-tokenizer keeps the space with the word: " abc" -> Ġ a bc.
