@@ -1,0 +1,31 @@
+// Durable file writes on POSIX: the bytes are on disk before the file appears under its name.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "engine/base/result.h"
+
+namespace quire::app {
+
+// Writes the concatenation of `parts` to `temp`, fsyncs it, renames it to `target` and fsyncs the
+// folder. On any failure the temp file is removed and `target` is untouched. Errors: no_space
+// (ENOSPC, EDQUOT, EFBIG), permission_denied, io_error, cancelled.
+Result<void> write_file_durably(const std::filesystem::path& temp,
+                                const std::filesystem::path& target,
+                                std::span<const std::span<const std::byte>> parts,
+                                std::stop_token stop = {});
+
+// fsync on a folder, so that a rename or unlink inside it survives a crash.
+Result<void> sync_dir(const std::filesystem::path& dir);
+
+// Reads a whole file. Errors: not_found, permission_denied, io_error.
+Result<std::vector<std::byte>> read_whole_file(const std::filesystem::path& path);
+
+// The Errc for an errno value from file I/O.
+Errc errc_from_errno(int err);
+
+}  // namespace quire::app
