@@ -12,5 +12,7 @@ namespace quire::app {
 using CommandRun = std::function<int()>;
 
 void add_paths_command(CLI::App& root, CommandRun& run);
+void add_docs_command(CLI::App& root, CommandRun& run);
+void add_search_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
 
   app::CommandRun run;
   app::add_paths_command(root, run);
+  app::add_docs_command(root, run);
+  app::add_search_command(root, run);
 
   try {
     root.parse(argc, argv);
