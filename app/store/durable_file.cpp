@@ -44,8 +44,7 @@ Errc errc_from_errno(int err) {
 
 Result<void> write_file_durably(const std::filesystem::path& temp,
                                 const std::filesystem::path& target,
-                                std::span<const std::span<const std::byte>> parts,
-                                std::stop_token stop) {
+                                const ChunkSource& next, std::stop_token stop) {
   Fd f{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
   if (f.fd < 0) return file_error(errno, "cannot create", temp);
   auto fail = [&](Error e) -> Result<void> {
@@ -55,7 +54,11 @@ Result<void> write_file_durably(const std::filesystem::path& temp,
     return e;
   };
   constexpr size_t kChunk = size_t{1} << 22;
-  for (std::span<const std::byte> part : parts) {
+  for (;;) {
+    auto chunk = next();
+    if (!chunk) return fail(chunk.error());
+    std::span<const std::byte> part = *chunk;
+    if (part.empty()) break;
     while (!part.empty()) {
       if (stop.stop_requested()) return fail(cancelled_error("writing " + target.string()));
       const ssize_t n = ::write(f.fd, part.data(), std::min(part.size(), kChunk));

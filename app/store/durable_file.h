@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <stop_token>
 #include <vector>
@@ -11,12 +12,16 @@
 
 namespace quire::app {
 
-// Writes the concatenation of `parts` to `temp`, fsyncs it, renames it to `target` and fsyncs the
-// folder. On any failure the temp file is removed and `target` is untouched. Errors: no_space
-// (ENOSPC, EDQUOT, EFBIG), permission_denied, io_error, cancelled.
+// Produces a file's bytes in order, one chunk per call; an empty span means the end. A chunk must
+// stay valid until the next call. An error aborts the write and is passed on.
+using ChunkSource = std::function<Result<std::span<const std::byte>>()>;
+
+// Writes everything `next` produces to `temp` (created exclusively), fsyncs it, renames it to
+// `target` and fsyncs the folder. On any failure the temp file is removed and `target` is
+// untouched. Errors: no_space (ENOSPC, EDQUOT, EFBIG), permission_denied, io_error, cancelled,
+// or the source's own.
 Result<void> write_file_durably(const std::filesystem::path& temp,
-                                const std::filesystem::path& target,
-                                std::span<const std::span<const std::byte>> parts,
+                                const std::filesystem::path& target, const ChunkSource& next,
                                 std::stop_token stop = {});
 
 // fsync on a folder, so that a rename or unlink inside it survives a crash.

@@ -139,25 +139,58 @@ Result<SnapshotStore> SnapshotStore::open(Database& db, fs::path dir, Options op
 Result<SnapshotInfo> SnapshotStore::write(const SnapshotKey& key, int64_t n_tokens,
                                           std::span<const std::byte> payload,
                                           std::stop_token stop) {
-  if (!is_snapshot_key_text_ok(key) || n_tokens < 0) {
+  bool given = false;
+  const ChunkSource once = [&]() -> Result<std::span<const std::byte>> {
+    if (given) return std::span<const std::byte>();
+    given = true;
+    return payload;
+  };
+  return write_stream(key, n_tokens, static_cast<int64_t>(payload.size()), once, stop);
+}
+
+Result<SnapshotInfo> SnapshotStore::write_stream(const SnapshotKey& key, int64_t n_tokens,
+                                                 int64_t payload_bytes, const ChunkSource& next,
+                                                 std::stop_token stop) {
+  if (!is_snapshot_key_text_ok(key) || n_tokens < 0 || payload_bytes < 0) {
     return make_error(Errc::invalid_argument,
                       "a KV snapshot needs a model fingerprint, attention config, prefix hash and "
-                      "KV type, and n_tokens >= 0 (got n_tokens {})", n_tokens);
+                      "KV type, n_tokens >= 0 and a size >= 0 (got n_tokens {}, {} bytes)",
+                      n_tokens, payload_bytes);
   }
-  const std::vector<std::byte> header = encode_header(key, n_tokens, payload.size());
+  const std::vector<std::byte> header =
+      encode_header(key, n_tokens, static_cast<size_t>(payload_bytes));
   Sha256 sha;
-  sha.update(header);
-  sha.update(payload);
+  int64_t produced = 0;
+  bool header_sent = false;
+  // Hashes and counts what goes to disk, so the checksum is of exactly the bytes written.
+  const ChunkSource counted = [&]() -> Result<std::span<const std::byte>> {
+    std::span<const std::byte> chunk = header;
+    if (header_sent) {
+      auto got = next();
+      if (!got) return got.error();
+      chunk = *got;
+      produced += static_cast<int64_t>(chunk.size());
+      if (produced > payload_bytes || (chunk.empty() && produced != payload_bytes)) {
+        return make_error(Errc::invalid_argument,
+                          "a KV snapshot promised {} bytes but its source gave {}{}; nothing "
+                          "was stored", payload_bytes, produced, chunk.empty() ? "" : " or more");
+      }
+    }
+    header_sent = true;
+    sha.update(chunk);
+    return chunk;
+  };
   SnapshotInfo info;
   info.key = key;
   info.n_tokens = n_tokens;
-  info.checksum = sha.hex_digest();
-  info.bytes = static_cast<int64_t>(header.size() + payload.size());
+  info.bytes = static_cast<int64_t>(header.size()) + payload_bytes;
   info.file_name = random_hex(20) + std::string(kSuffix);
   const fs::path temp =
       dir_ / fmt::format("{}{}-{}", kTempPrefix, ::getpid(), random_hex(12));
-  const std::span<const std::byte> parts[] = {header, payload};
-  if (auto ok = write_file_durably(temp, dir_ / info.file_name, parts, stop); !ok) return ok.error();
+  if (auto ok = write_file_durably(temp, dir_ / info.file_name, counted, stop); !ok) {
+    return ok.error();
+  }
+  info.checksum = sha.hex_digest();
 
   // The file is complete and durable; now make it visible, replacing the key's old row.
   std::string old_file;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "app/store/durable_file.h"
 #include "engine/base/result.h"
 
 namespace quire::app {
@@ -84,6 +85,11 @@ class SnapshotStore {
   // Stores `payload` as the snapshot of `key`, replacing any older one, then evicts to the cap.
   Result<SnapshotInfo> write(const SnapshotKey& key, int64_t n_tokens,
                              std::span<const std::byte> payload, std::stop_token stop = {});
+  // The same for a payload too large to hold at once: `next` yields exactly `payload_bytes`
+  // bytes in chunks (durable_file.h), else Errc::invalid_argument and nothing is stored.
+  Result<SnapshotInfo> write_stream(const SnapshotKey& key, int64_t n_tokens,
+                                    int64_t payload_bytes, const ChunkSource& next,
+                                    std::stop_token stop = {});
 
   // The verified snapshot of `key`. Errc::not_found when there is none; Errc::corrupt_data when
   // it was damaged (and has now been removed).

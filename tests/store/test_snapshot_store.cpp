@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <memory>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -78,6 +80,52 @@ TEST(SnapshotStore, RewritingAKeyReplacesTheOldFile) {
   auto snap = store.read(key("p"));
   ASSERT_TRUE(snap);
   EXPECT_EQ(snap->payload, pattern(2000, 2));
+}
+
+// A source that yields `data` in `chunk`-byte pieces.
+ChunkSource chunks_of(const std::vector<std::byte>& data, size_t chunk) {
+  auto at = std::make_shared<size_t>(0);
+  return [&data, chunk, at]() -> Result<std::span<const std::byte>> {
+    const size_t n = std::min(chunk, data.size() - *at);
+    std::span<const std::byte> out(data.data() + *at, n);
+    *at += n;
+    return out;
+  };
+}
+
+TEST(SnapshotStore, StreamedWriteEqualsWholeWrite) {
+  Fixture f;
+  auto store = f.store();
+  const auto payload = pattern(300007, 9);
+  auto info = store.write_stream(key("s"), 77, static_cast<int64_t>(payload.size()),
+                                 chunks_of(payload, 4096));
+  ASSERT_TRUE(info) << info.error().message;
+  auto snap = store.read(key("s"));
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(snap->payload, payload);
+  auto whole = store.write(key("w"), 77, payload);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->bytes, info->bytes);
+}
+
+TEST(SnapshotStore, StreamThatBreaksItsPromiseStoresNothing) {
+  Fixture f;
+  auto store = f.store();
+  const auto payload = pattern(1000, 9);
+  auto shorter = store.write_stream(key("s"), 1, 2000, chunks_of(payload, 100));
+  ASSERT_FALSE(shorter);
+  EXPECT_EQ(shorter.error().code, Errc::invalid_argument);
+  auto longer = store.write_stream(key("s"), 1, 500, chunks_of(payload, 100));
+  ASSERT_FALSE(longer);
+  EXPECT_EQ(longer.error().code, Errc::invalid_argument);
+  const ChunkSource failing = []() -> Result<std::span<const std::byte>> {
+    return make_error(Errc::cancelled, "stopped");
+  };
+  auto failed = store.write_stream(key("s"), 1, 10, failing);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, Errc::cancelled);
+  EXPECT_TRUE(store.list()->empty());
+  EXPECT_TRUE(fs::is_empty(store.dir()));  // no temp file left behind
 }
 
 void flip_byte(const fs::path& p, std::streamoff at) {
