@@ -42,9 +42,8 @@ Errc errc_from_errno(int err) {
   }
 }
 
-Result<void> write_file_durably(const std::filesystem::path& temp,
-                                const std::filesystem::path& target,
-                                const ChunkSource& next, std::stop_token stop) {
+Result<void> write_temp_durably(const std::filesystem::path& temp, const ChunkSource& next,
+                                std::stop_token stop) {
   Fd f{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
   if (f.fd < 0) return file_error(errno, "cannot create", temp);
   auto fail = [&](Error e) -> Result<void> {
@@ -60,7 +59,7 @@ Result<void> write_file_durably(const std::filesystem::path& temp,
     std::span<const std::byte> part = *chunk;
     if (part.empty()) break;
     while (!part.empty()) {
-      if (stop.stop_requested()) return fail(cancelled_error("writing " + target.string()));
+      if (stop.stop_requested()) return fail(cancelled_error("writing " + temp.string()));
       const ssize_t n = ::write(f.fd, part.data(), std::min(part.size(), kChunk));
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -77,6 +76,11 @@ Result<void> write_file_durably(const std::filesystem::path& temp,
     return file_error(err, "cannot close", temp);
   }
   f.fd = -1;
+  return {};
+}
+
+Result<void> publish_durably(const std::filesystem::path& temp,
+                             const std::filesystem::path& target) {
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());

@@ -16,13 +16,16 @@ namespace quire::app {
 // stay valid until the next call. An error aborts the write and is passed on.
 using ChunkSource = std::function<Result<std::span<const std::byte>>()>;
 
-// Writes everything `next` produces to `temp` (created exclusively), fsyncs it, renames it to
-// `target` and fsyncs the folder. On any failure the temp file is removed and `target` is
-// untouched. Errors: no_space (ENOSPC, EDQUOT, EFBIG), permission_denied, io_error, cancelled,
-// or the source's own.
-Result<void> write_file_durably(const std::filesystem::path& temp,
-                                const std::filesystem::path& target, const ChunkSource& next,
+// Writes everything `next` produces to `temp` (created exclusively, so two writers never share
+// one) and fsyncs it. On failure `temp` is removed. Errors: no_space (ENOSPC, EDQUOT, EFBIG),
+// permission_denied, io_error, cancelled, or the source's own.
+Result<void> write_temp_durably(const std::filesystem::path& temp, const ChunkSource& next,
                                 std::stop_token stop = {});
+
+// Renames a durable temp file to `target` (atomically replacing any file there) and fsyncs the
+// folder, so the name survives a crash. On failure `temp` is removed.
+Result<void> publish_durably(const std::filesystem::path& temp,
+                             const std::filesystem::path& target);
 
 // fsync on a folder, so that a rename or unlink inside it survives a crash.
 Result<void> sync_dir(const std::filesystem::path& dir);

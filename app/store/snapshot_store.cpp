@@ -187,16 +187,18 @@ Result<SnapshotInfo> SnapshotStore::write_stream(const SnapshotKey& key, int64_t
   info.file_name = random_hex(20) + std::string(kSuffix);
   const fs::path temp =
       dir_ / fmt::format("{}{}-{}", kTempPrefix, ::getpid(), random_hex(12));
-  if (auto ok = write_file_durably(temp, dir_ / info.file_name, counted, stop); !ok) {
-    return ok.error();
-  }
+  if (auto ok = write_temp_durably(temp, counted, stop); !ok) return ok.error();
   info.checksum = sha.hex_digest();
 
-  // The file is complete and durable; now make it visible, replacing the key's old row.
+  // The bytes are durable; now give the file its name and its row in one step, replacing the
+  // key's old row.
   std::string old_file;
   auto commit_row = [&]() -> Result<void> {
     auto tx = db_->begin();
     if (!tx) return tx.error();
+    // Published under the write lock, so sweep() (which takes it too) never sees the new name
+    // without its row unless this process died before committing.
+    if (auto ok = publish_durably(temp, dir_ / info.file_name); !ok) return ok.error();
     auto old = db_->prepare(
         "SELECT id, file_name FROM kv_snapshots WHERE model_fingerprint = ? AND attention_config "
         "= ? AND prefix_hash = ? AND kv_type = ?");
@@ -227,6 +229,7 @@ Result<SnapshotInfo> SnapshotStore::write_stream(const SnapshotKey& key, int64_t
   };
   if (auto ok = commit_row(); !ok) {
     std::error_code ec;
+    fs::remove(temp, ec);
     fs::remove(dir_ / info.file_name, ec);
     return ok.error();
   }
@@ -357,6 +360,9 @@ Result<int> SnapshotStore::evict_to(int64_t cap, int64_t keep_id) {
 
 Result<SweepReport> SnapshotStore::sweep() {
   SweepReport report;
+  // Under the write lock no writer is between publishing a file and committing its row.
+  auto tx = db_->begin();
+  if (!tx) return tx.error();
   auto rows = list();
   if (!rows) return rows.error();
   std::vector<std::string> known;
@@ -383,18 +389,12 @@ Result<SweepReport> SnapshotStore::sweep() {
       }
     } else if (name.ends_with(kSuffix) &&
                std::find(known.begin(), known.end(), name) == known.end()) {
-      // Re-check under the database: a concurrent writer may have committed it since list().
-      auto st = db_->prepare("SELECT count(*) FROM kv_snapshots WHERE file_name = ?");
-      if (!st) return st.error();
-      auto row = st->bind(1, name).step();
-      if (!row) return row.error();
-      if (st->column_int64(0) == 0) {
-        std::error_code rm;
-        if (fs::remove(entry.path(), rm)) ++report.orphan_files;
-      }
+      std::error_code rm;
+      if (fs::remove(entry.path(), rm)) ++report.orphan_files;
     }
   }
   if (ec) return make_error(Errc::io_error, "cannot list {}: {}", dir_.string(), ec.message());
+  if (auto ok = tx->commit(); !ok) return ok.error();
   return report;
 }
 

@@ -5,11 +5,12 @@
 // key (4 length-prefixed u32 strings: model, attention, prefix hash, kv type), payload.
 // kv_snapshots.checksum is the SHA-256 of the whole file, kv_snapshots.bytes its size.
 //
-// Write protocol, crash-safe at every step: payload -> ".tmp-<pid>-<rand>" in the folder, fsync,
-// rename to a fresh "<rand>.qkv", fsync the folder, then the row (replacing an older snapshot of
-// the same key in one transaction), then the old file is unlinked. A crash leaves at worst an
-// orphan file without a row, which sweep() deletes. Disk full -> Errc::no_space; the old
-// snapshot of the key stays readable.
+// Write protocol, crash-safe at every step: payload -> ".tmp-<pid>-<rand>" in the folder, fsync;
+// then, holding the database write lock: rename to a fresh "<rand>.qkv", fsync the folder, insert
+// the row (replacing an older snapshot of the same key), commit; then the old file is unlinked.
+// A crash leaves at worst an orphan file without a row or a dead process's temp file, which
+// sweep() deletes (it takes the write lock, so it never races a live writer). Disk full ->
+// Errc::no_space; the key's old snapshot stays readable.
 //
 // Read protocol: row by key -> size, checksum and the key inside the file must all agree. A
 // damaged, truncated, missing or foreign file is never returned: its row and file are removed with
