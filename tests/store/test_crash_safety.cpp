@@ -50,6 +50,11 @@ void check_consistent(const std::filesystem::path& dir, Tally& tally, int iterat
   EXPECT_EQ(integrity->column_text(0), "ok");
   EXPECT_EQ(*db->query_int64("SELECT count(*) FROM pragma_foreign_key_check"), 0);
   EXPECT_TRUE(db->exec("INSERT INTO segments_fts(segments_fts) VALUES ('integrity-check')"));
+  // The writer's segments cover each text exactly: a half-replaced document would not.
+  EXPECT_EQ(*db->query_int64("SELECT count(*) FROM documents d WHERE (SELECT coalesce(sum("
+                             "char_end - char_begin), 0) FROM segments s WHERE s.document_id = "
+                             "d.id) != length(CAST(d.text AS BLOB))"),
+            0);
 
   auto store = SnapshotStore::open(*db, dir / "snapshots");
   ASSERT_TRUE(store);
