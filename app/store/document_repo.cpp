@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 
 #include "app/store/database.h"
@@ -31,7 +33,16 @@ DocumentRow read_row(const Statement& st) {
   return r;
 }
 
-Result<void> check_segments(const Document& doc) {
+Result<void> check_document(const Document& doc) {
+  static constexpr std::string_view kKinds[] = {"pdf", "epub", "text", "markdown", "html", "code"};
+  if (std::find(std::begin(kKinds), std::end(kKinds), doc.kind) == std::end(kKinds)) {
+    return make_error(Errc::invalid_argument,
+                      "{}: document kind \"{}\" is not one of pdf, epub, text, markdown, html, "
+                      "code; this is a bug in the loader, please report it", doc.path, doc.kind);
+  }
+  if (doc.path.empty()) {
+    return make_error(Errc::invalid_argument, "a document without a path cannot be stored");
+  }
   const auto size = static_cast<int64_t>(doc.text.size());
   int64_t prev_end = 0;
   for (size_t i = 0; i < doc.segments.size(); ++i) {
@@ -85,7 +96,7 @@ Result<std::optional<DocumentRow>> DocumentRepo::find_unchanged(const std::strin
 
 Result<IngestResult> DocumentRepo::ingest(const Document& doc, const SourceStamp& stamp,
                                           std::stop_token stop) {
-  if (auto ok = check_segments(doc); !ok) return ok.error();
+  if (auto ok = check_document(doc); !ok) return ok.error();
   auto tx = db_.begin();
   if (!tx) return tx.error();
   auto existing = find_by_path(doc.path);

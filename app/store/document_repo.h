@@ -62,7 +62,8 @@ class DocumentRepo {
 
   // Stores `doc` (keyed by doc.path) in one transaction. Same content hash as stored: nothing but
   // mtime changes (unchanged). Otherwise the text and segments are replaced (replaced) or
-  // inserted (added). Segments must lie inside doc.text, in order, without overlap; otherwise
+  // inserted (added). The kind must be one the loaders produce, the path non-empty, and the
+  // segments must lie inside doc.text, in order, without overlap; otherwise
   // Errc::invalid_argument and nothing is written.
   Result<IngestResult> ingest(const Document& doc, const SourceStamp& stamp,
                               std::stop_token stop = {});

@@ -196,5 +196,25 @@ TEST(Database, OneConnectionPerThreadWritesConcurrently) {
   }
 }
 
+// Several threads opening a brand-new file at once: exactly one applies each migration.
+TEST(Database, ConcurrentFirstOpensMigrateOnce) {
+  TempDir dir;
+  const auto path = dir.path() / "fresh.db";
+  constexpr int kThreads = 6;
+  std::vector<std::string> failures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto db = Database::open(path);
+      if (!db) failures[t] = db.error().message;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], "") << "thread " << t;
+  auto db = Database::open(path);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(*db->query_int64("PRAGMA user_version"), latest_schema_version());
+}
+
 }  // namespace
 }  // namespace quire::app

@@ -103,6 +103,11 @@ TEST(Documents, OutOfRangeSegmentsAreRefusedAndNothingIsWritten) {
   doc = make_doc("/a.pdf", {"abc", "def"});
   std::swap(doc.segments[0], doc.segments[1]);
   EXPECT_FALSE(repo.ingest(doc, stamp("h")));
+  doc = make_doc("/a.pdf", {"abc"});
+  doc.kind = "exe";
+  auto bad_kind = repo.ingest(doc, stamp("h"));
+  ASSERT_FALSE(bad_kind);
+  EXPECT_NE(bad_kind.error().message.find("exe"), std::string::npos);
   EXPECT_EQ(repo.list()->size(), 0u);
 }
 
