@@ -95,7 +95,7 @@ Result<std::optional<DocumentRow>> DocumentRepo::find_unchanged(const std::strin
 }
 
 Result<IngestResult> DocumentRepo::ingest(const Document& doc, const SourceStamp& stamp,
-                                          std::stop_token stop) {
+                                          std::stop_token stop, const ProgressSink& progress) {
   if (auto ok = check_document(doc); !ok) return ok.error();
   auto tx = db_.begin();
   if (!tx) return tx.error();
@@ -141,6 +141,7 @@ Result<IngestResult> DocumentRepo::ingest(const Document& doc, const SourceStamp
       "chapter, file, line_start, line_end, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!seg) return seg.error();
   const std::string_view text = doc.text;
+  ProgressTracker tracker("store", "segments", static_cast<int64_t>(doc.segments.size()), progress);
   for (size_t i = 0; i < doc.segments.size(); ++i) {
     if (stop.stop_requested()) return cancelled_error("storing " + doc.path);
     const Segment& s = doc.segments[i];
@@ -151,8 +152,10 @@ Result<IngestResult> DocumentRepo::ingest(const Document& doc, const SourceStamp
     seg->bind(11, text.substr(static_cast<size_t>(s.char_begin),
                               static_cast<size_t>(s.char_end - s.char_begin)));
     if (auto ok = seg->run(); !ok) return ok.error();
+    tracker.advance();
   }
   if (auto ok = tx->commit(); !ok) return ok.error();
+  tracker.finish();
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/documents/document.h"
+#include "engine/base/progress.h"
 #include "engine/base/result.h"
 
 namespace quire::app {
@@ -65,8 +66,9 @@ class DocumentRepo {
   // inserted (added). The kind must be one the loaders produce, the path non-empty, and the
   // segments must lie inside doc.text, in order, without overlap; otherwise
   // Errc::invalid_argument and nothing is written.
+  // Progress is reported in segments stored; cancelling rolls everything back.
   Result<IngestResult> ingest(const Document& doc, const SourceStamp& stamp,
-                              std::stop_token stop = {});
+                              std::stop_token stop = {}, const ProgressSink& progress = {});
 
   // Every document, most recently ingested first.
   Result<std::vector<DocumentRow>> list();

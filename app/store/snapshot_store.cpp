@@ -259,6 +259,13 @@ Error SnapshotStore::discard(const SnapshotInfo& info, std::string why) {
 }
 
 Result<Snapshot> SnapshotStore::verify_and_load(SnapshotInfo info) {
+  // Size first: a damaged file may claim any size, and must not make us allocate it.
+  std::error_code ec;
+  const auto on_disk = fs::file_size(dir_ / info.file_name, ec);
+  if (ec == std::errc::no_such_file_or_directory) return discard(info, "the file is missing");
+  if (!ec && on_disk != static_cast<uintmax_t>(info.bytes)) {
+    return discard(info, fmt::format("{} bytes on disk, {} recorded", on_disk, info.bytes));
+  }
   auto file = read_whole_file(dir_ / info.file_name);
   if (!file) {
     if (file.error().code == Errc::not_found) return discard(info, "the file is missing");
@@ -277,8 +284,9 @@ Result<Snapshot> SnapshotStore::verify_and_load(SnapshotInfo info) {
   if (!touch) return touch.error();
   if (auto ok = touch->bind(1, unix_us_now()).bind(2, info.id).run(); !ok) return ok.error();
   Snapshot snap;
-  snap.payload.assign(file->begin() + static_cast<std::ptrdiff_t>(decoded->payload_offset),
-                      file->end());
+  snap.payload = std::move(*file);  // drop the header in place: no second copy of a large state
+  snap.payload.erase(snap.payload.begin(),
+                     snap.payload.begin() + static_cast<std::ptrdiff_t>(decoded->payload_offset));
   snap.info = std::move(info);
   return snap;
 }

@@ -92,6 +92,25 @@ TEST(Documents, ReingestUnchangedReusesChangedReplaces) {
   EXPECT_EQ(*f.db.query_int64("SELECT count(*) FROM segments"), 2);
 }
 
+TEST(Documents, CancelledIngestWritesNothingAndProgressReachesTheEnd) {
+  Fixture f;
+  DocumentRepo repo(f.db);
+  const Document doc = make_doc("/a.pdf", {"one", "two", "three"});
+  std::stop_source stop;
+  stop.request_stop();
+  auto r = repo.ingest(doc, stamp("h"), stop.get_token());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::cancelled);
+  EXPECT_EQ(*f.db.query_int64("SELECT count(*) FROM documents"), 0);
+
+  ProgressUpdate last;
+  auto ok = repo.ingest(doc, stamp("h"), {}, [&](const ProgressUpdate& u) { last = u; });
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(last.finished);
+  EXPECT_EQ(last.done, 3);
+  EXPECT_EQ(last.total, 3);
+}
+
 TEST(Documents, OutOfRangeSegmentsAreRefusedAndNothingIsWritten) {
   Fixture f;
   DocumentRepo repo(f.db);
