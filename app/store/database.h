@@ -118,7 +118,8 @@ class Database {
   std::filesystem::path path_;
 };
 
-// Rolls back on destruction unless commit() succeeded.
+// Rolls back on destruction unless commit() succeeded. Borrows its Database, which must neither
+// move nor die while the transaction lives. Transactions do not nest (SQLite has no nested BEGIN).
 class Transaction {
  public:
   ~Transaction();

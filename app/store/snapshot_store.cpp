@@ -241,7 +241,9 @@ Result<SnapshotInfo> SnapshotStore::write_stream(const SnapshotKey& key, int64_t
     log::warn("KV snapshots: eviction failed: {}", evicted.error().message);
   }
   auto stamp = db_->prepare("SELECT last_used FROM kv_snapshots WHERE id = ?");
-  if (stamp && stamp->bind(1, info.id).step().ok()) info.last_used = stamp->column_int64(0);
+  if (stamp) {
+    if (auto row = stamp->bind(1, info.id).step(); row && *row) info.last_used = stamp->column_int64(0);
+  }
   return info;
 }
 

@@ -17,7 +17,8 @@
 // a log warning and the caller gets Errc::corrupt_data (redo the prefill).
 //
 // LRU: every successful read or write stamps last_used; after each write the least recently used
-// snapshots are removed until the total is within Options::byte_cap.
+// snapshots are removed until the total is within Options::byte_cap (the new snapshot itself is
+// kept even when it alone is larger than the cap).
 //
 // Threads: a SnapshotStore borrows one thread's Database. Several stores (threads or processes)
 // may share one folder and database.
