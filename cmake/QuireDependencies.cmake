@@ -15,6 +15,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 # app: documents and storage.
 pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
 find_package(SQLite3 REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256: content hashes, snapshot checksums
 find_package(LibArchive REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(CLI11 REQUIRED)

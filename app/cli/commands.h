@@ -15,4 +15,7 @@ void add_paths_command(CLI::App& root, CommandRun& run);
 void add_inspect_command(CLI::App& root, CommandRun& run);
 void add_ingest_command(CLI::App& root, CommandRun& run);
 
+void add_docs_command(CLI::App& root, CommandRun& run);
+void add_search_command(CLI::App& root, CommandRun& run);
+
 }  // namespace quire::app

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   app::add_paths_command(root, run);
   app::add_inspect_command(root, run);
   app::add_ingest_command(root, run);
+  app::add_docs_command(root, run);
+  app::add_search_command(root, run);
 
   try {
     root.parse(argc, argv);
