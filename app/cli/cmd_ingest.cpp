@@ -1,9 +1,10 @@
-// `quire-cli ingest PATH [--json] [--password PW]`: extracts a PDF, EPUB, text, Markdown or HTML
-// file, or a code folder, and prints its text with the segment map. Storing the document is the
-// store's job; this command shows exactly what Quire reads.
+// `quire-cli ingest PATH [--json] [--password PW] [--no-store]`: extracts a PDF, EPUB, text,
+// Markdown or HTML file, or a code folder, adds it to the library (the SQLite store; an unchanged
+// file is not extracted again) and prints its text with the segment map, exactly what Quire reads.
 //
 // The JSON output is a stable contract (README, "quire-cli ingest --json"):
-//   {"kind", "title", "path", "pages" (PDFs only), "segments": [...], "skipped": [...] (folders)}
+//   {"kind", "title", "path", "pages" (PDFs only), "segments": [...], "skipped": [...] (folders),
+//    "document_id" and "stored": "added" | "unchanged" | "replaced" (unless --no-store)}
 // Each segment: "text" (its slice of the document text) and, by kind: "page" (1-based) and
 // "page_label" (when the PDF labels its pages); "chapter"; or "file", "line_start", "line_end",
 // "language". Errors go to stderr with a non-zero exit code (exit_codes.h).
@@ -12,6 +13,7 @@
 
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +23,9 @@
 #include "app/cli/exit_codes.h"
 #include "app/documents/code_loader.h"
 #include "app/documents/extract.h"
+#include "app/store/database.h"
+#include "app/store/library.h"
+#include "app/store/user_database.h"
 
 namespace quire::app {
 namespace {
@@ -29,7 +34,17 @@ struct IngestArgs {
   std::string path;
   std::string password;
   bool json = false;
+  bool no_store = false;
 };
+
+std::string_view outcome_name(IngestOutcome outcome) {
+  switch (outcome) {
+    case IngestOutcome::added: return "added";
+    case IngestOutcome::unchanged: return "unchanged";
+    case IngestOutcome::replaced: return "replaced";
+  }
+  return "added";
+}
 
 std::string_view segment_text(const Document& doc, const Segment& s) {
   return std::string_view(doc.text).substr(size_t(s.char_begin), size_t(s.char_end - s.char_begin));
@@ -105,28 +120,60 @@ class InterruptToStop {
   std::jthread watcher_;
 };
 
-int run_ingest(const IngestArgs& args) {
+// Extracts (--no-store) or adds to the library; nullopt document_id when not stored.
+struct Ingested {
+  Document doc;
+  std::optional<int64_t> document_id;
+  IngestOutcome outcome = IngestOutcome::added;
+};
+
+Result<Ingested> ingest(const IngestArgs& args, std::stop_token stop) {
   ExtractOptions options;
   options.password = args.password;
+  if (args.no_store) {
+    auto doc = extract(args.path, stop, options);
+    if (!doc) return doc.error();
+    return Ingested{std::move(*doc), std::nullopt};
+  }
+  auto paths = resolve_paths();
+  if (!paths) return paths.error();
+  auto db = open_user_database(*paths);
+  if (!db) return db.error();
+  auto entry = add_to_library(*db, args.path, stop, options);
+  if (!entry) return entry.error();
+  return Ingested{std::move(entry->document), entry->document_id, entry->outcome};
+}
+
+int run_ingest(const IngestArgs& args) {
   std::stop_source stop;
-  Result<Document> doc = make_error(Errc::internal, "not run");
+  Result<Ingested> ingested = make_error(Errc::internal, "not run");
   {
     InterruptToStop interrupt(stop);
-    doc = extract(args.path, stop.get_token(), options);
+    ingested = ingest(args, stop.get_token());
   }
-  if (!doc) {
-    fmt::print(stderr, "quire-cli: {}\n", doc.error().message);
-    return exit_code_for(doc.error().code);
+  if (!ingested) {
+    fmt::print(stderr, "quire-cli: {}\n", ingested.error().message);
+    return exit_code_for(ingested.error().code);
   }
+  const Document* doc = &ingested->doc;
   if (args.json) {
     // Invalid UTF-8 cannot reach here (loaders produce UTF-8); replace rather than throw anyway.
-    fmt::print("{}\n", to_json(*doc).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    nlohmann::json out = to_json(*doc);
+    if (ingested->document_id) {
+      out["document_id"] = *ingested->document_id;
+      out["stored"] = outcome_name(ingested->outcome);
+    }
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return kExitOk;
   }
   fmt::print("{}: {} ({}, {} segments{})\n", doc->path, doc->title, doc->kind, doc->segments.size(),
              doc->kind == "pdf" ? fmt::format(", {} pages", doc->pages) : std::string());
   for (const Segment& s : doc->segments) {
     fmt::print("\n== {} ==\n{}", location(s), segment_text(*doc, s));
+  }
+  if (ingested->document_id) {
+    fmt::print(stderr, "quire-cli: document {} in the library ({})\n", *ingested->document_id,
+               outcome_name(ingested->outcome));
   }
   if (!doc->skipped.empty()) {
     fmt::print("\n== skipped ({}) ==\n", doc->skipped.size());
@@ -140,11 +187,12 @@ int run_ingest(const IngestArgs& args) {
 void add_ingest_command(CLI::App& root, CommandRun& run) {
   auto args = std::make_shared<IngestArgs>();
   CLI::App* cmd = root.add_subcommand(
-      "ingest", "Extract a PDF, EPUB, text, Markdown or HTML file or a code folder and print its "
-                "text and segment map");
+      "ingest", "Add a PDF, EPUB, text, Markdown or HTML file or a code folder to the library and "
+                "print its text and segment map");
   cmd->add_option("path", args->path, "The file or folder")->required();
   cmd->add_flag("--json", args->json, "Print one JSON object (README: the ingest JSON contract)");
   cmd->add_option("--password", args->password, "Password of an encrypted PDF");
+  cmd->add_flag("--no-store", args->no_store, "Only extract and print; do not add to the library");
   cmd->parse_complete_callback([&run, args] { run = [args] { return run_ingest(*args); }; });
 }
 

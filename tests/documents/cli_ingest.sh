@@ -7,6 +7,7 @@ cli="$1"
 fx="$2"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+export QUIRE_HOME="$tmp/home"  # the library this test fills
 
 check_json() {  # check_json FILE PYTHON_ASSERTIONS
   /usr/bin/python3 - "$1" "$2" <<'PY'
@@ -23,7 +24,35 @@ assert d["kind"] == "pdf" and d["pages"] == 5, d
 assert [s["page"] for s in d["segments"]] == [1, 2, 3, 4, 5]
 assert [s.get("page_label") for s in d["segments"]] == ["i", "ii", "1", "2", "3"]
 assert "find the flow" in d["segments"][1]["text"]
-assert "skipped" not in d'
+assert "skipped" not in d
+assert d["stored"] == "added" and d["document_id"] > 0, d'
+
+# The library keeps it: the same file again is reused (not extracted again), identical output.
+"$cli" ingest "$fx/labeled.pdf" --json > "$tmp/pdf2.json"
+/usr/bin/python3 - "$tmp/pdf.json" "$tmp/pdf2.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert b["stored"] == "unchanged" and b["document_id"] == a["document_id"], b
+assert a["segments"] == b["segments"] and a["pages"] == b["pages"]
+PY
+# A changed file replaces the stored text under the same id; --no-store stores nothing.
+printf 'first version\n' > "$tmp/note.txt"
+"$cli" ingest "$tmp/note.txt" --json > "$tmp/n1.json"
+printf 'second version\n' > "$tmp/note.txt"
+"$cli" ingest "$tmp/note.txt" --json > "$tmp/n2.json"
+check_json "$tmp/n2.json" '
+first = json.load(open(sys.argv[1].replace("n2", "n1")))
+assert first["stored"] == "added" and d["stored"] == "replaced", (first, d)
+assert d["document_id"] == first["document_id"] and "second" in d["segments"][0]["text"]'
+"$cli" ingest "$tmp/note.txt" --json --no-store > "$tmp/n3.json"
+check_json "$tmp/n3.json" 'assert "document_id" not in d and "stored" not in d'
+"$cli" docs --json > "$tmp/docs.json"
+/usr/bin/python3 - "$tmp/docs.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+docs = d["documents"] if isinstance(d, dict) else d
+assert sorted(x["kind"] for x in docs) == ["pdf", "text"], docs
+PY
 
 "$cli" ingest "$fx/book.epub" --json > "$tmp/epub.json"
 check_json "$tmp/epub.json" '
