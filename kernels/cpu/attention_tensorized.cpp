@@ -205,10 +205,10 @@ void run_task(const Hop& hp, Scratch& w, int64_t t0, int64_t h) {
 
 }  // namespace
 
-void attention_tensorized(const Exec& ex, float* out, const float* q, const float* k, const float* v,
-                          int64_t n, int64_t n_head, int64_t n_head_kv, int64_t head_dim,
-                          float scale, const TensorDims& dims, TensorVariant variant,
-                          TensorRope rope_kind, const RopeParams& rope) {
+void attention_tensorized(const Exec& ex, float* out, const float* q, const float* k,
+                          const float* v, int64_t n, int64_t n_head, int64_t n_head_kv,
+                          int64_t head_dim, float scale, const TensorDims& dims,
+                          TensorVariant variant, TensorRope rope_kind, const RopeParams& rope) {
   const int64_t d = dims.order();
   const bool cone = variant == TensorVariant::cone;
   std::vector<float> closed(cone || d == 1 ? 0 : size_t(n * n_head * head_dim));
@@ -217,7 +217,9 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
   if (rope.n_rot > 0 && global_rope) global_table = make_rope_table(ex.pool, n, rope);
   for (int64_t j = d - 1; j >= 0; --j) {
     RopeTable local_table;
-    if (rope.n_rot > 0 && !global_rope) local_table = make_rope_table(nullptr, dims.n[size_t(j)], rope);
+    if (rope.n_rot > 0 && !global_rope) {
+      local_table = make_rope_table(nullptr, dims.n[size_t(j)], rope);
+    }
     Hop hp{q, k, v, out, closed.empty() ? nullptr : closed.data(), n, n_head, n_head_kv, head_dim,
            scale, j, dims.n[size_t(j)], dims.stride(j), j == d - 1, !cone && j > 0, cone,
            global_rope, rope.n_rot > 0 ? (global_rope ? &global_table : &local_table) : nullptr};

@@ -92,7 +92,9 @@ void attention_tensorized(const Exec&, float* out, const float* q, const float* 
       for (int64_t h = 0; h < n_head; ++h) {
         const Fiber f = fiber_scores(qr, kr, t, h, n, n_head, n_head_kv, head_dim, scale, dims, j);
         const size_t m = f.s.size();
-        auto at = [&](std::vector<double>& x, int64_t s) { return x.begin() + (s * n_head + h) * head_dim; };
+        auto at = [&](std::vector<double>& x, int64_t s) {
+          return x.begin() + (s * n_head + h) * head_dim;
+        };
         std::vector<bool> use(m);
         if (variant == TensorVariant::cone) {
           for (size_t i = 0; i < m; ++i) use[i] = f.s[i] <= t;
@@ -144,8 +146,8 @@ void dense_tensorized_matrix(double* m, const float* q, const float* k, int64_t 
       const auto& O = open_m[size_t(h)];
       std::vector<double> new_c(nn, 0.0), new_o(nn, 0.0);
       // Row t of a product (hop matrix) x (state): sum over the row's nonzeros of w * row s.
-      auto add_row = [&](std::vector<double>& dst, int64_t t, double w, const std::vector<double>& src,
-                         int64_t s) {
+      auto add_row = [&](std::vector<double>& dst, int64_t t, double w,
+                         const std::vector<double>& src, int64_t s) {
         for (int64_t c = 0; c < n; ++c) dst[size_t(t * n + c)] += w * src[size_t(s * n + c)];
       };
       for (int64_t t = 0; t < n; ++t) {
@@ -167,7 +169,9 @@ void dense_tensorized_matrix(double* m, const float* q, const float* k, int64_t 
       open_m[size_t(h)].swap(new_o);
     }
   }
-  for (int64_t h = 0; h < n_head; ++h) std::copy(open_m[size_t(h)].begin(), open_m[size_t(h)].end(), m + h * int64_t(nn));
+  for (int64_t h = 0; h < n_head; ++h) {
+    std::copy(open_m[size_t(h)].begin(), open_m[size_t(h)].end(), m + h * int64_t(nn));
+  }
 }
 
 }  // namespace kern::ref

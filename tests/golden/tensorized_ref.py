@@ -95,7 +95,8 @@ def main():
         subprocess.run([exe, work, dims_s, str(n), str(hq), str(hkv), str(dim), variant,
                         rope_kind, mode, str(n_rot), str(seed)], check=True)
         load = lambda name, h: np.fromfile(os.path.join(work, name), np.float32).reshape(n, h, dim)
-        q, k, v, got = load("q.f32", hq), load("k.f32", hkv), load("v.f32", hkv), load("out.f32", hq)
+        q, k, v = load("q.f32", hq), load("k.f32", hkv), load("v.f32", hkv)
+        got = load("out.f32", hq)
         dims = [int(x) for x in dims_s.split("x")]
         want = tensorized(q, k, v, dims, variant, rope_kind, mode, n_rot)
         err = float(np.abs(want - got).max())

@@ -62,7 +62,8 @@ inline std::vector<double> full_causal(const Problem& p, int64_t n, const RopePa
       for (int64_t u = 0; u <= t; ++u) {
         double d = 0;
         for (int64_t e = 0; e < p.dim; ++e) {
-          d += double(q[size_t((t * p.hq + h) * p.dim + e)]) * k[size_t((u * p.hkv + g) * p.dim + e)];
+          d += double(q[size_t((t * p.hq + h) * p.dim + e)]) *
+               k[size_t((u * p.hkv + g) * p.dim + e)];
         }
         s[size_t(u)] = d * p.scale();
         mx = std::max(mx, s[size_t(u)]);

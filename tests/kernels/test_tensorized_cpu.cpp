@@ -28,10 +28,12 @@ TEST(TensorizedCpu, MatchesRefOverVariantsRopesGroupsOrdersAndPadding) {
         for (TensorRope rope_kind : {TensorRope::local, TensorRope::global}) {
           for (RopeMode mode : {RopeMode::normal, RopeMode::neox}) {
             const auto rope = test::test_rope(p.dim, mode);
-            const auto want = test::run(&ref::attention_tensorized, p, c.dims, variant, rope_kind, rope);
+            const auto want =
+                test::run(&ref::attention_tensorized, p, c.dims, variant, rope_kind, rope);
             const auto got = test::run(&cpu::attention_tensorized, p, c.dims, variant, rope_kind,
                                        rope, Exec{&pool, nullptr});
-            const auto serial = test::run(&cpu::attention_tensorized, p, c.dims, variant, rope_kind, rope);
+            const auto serial =
+                test::run(&cpu::attention_tensorized, p, c.dims, variant, rope_kind, rope);
             for (size_t i = 0; i < want.size(); ++i) {
               ASSERT_NEAR(got[i], want[i], 2e-5)
                   << "dims " << c.dims.to_string() << " n " << c.n << " heads " << hq << "/" << hkv

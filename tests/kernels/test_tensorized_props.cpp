@@ -26,7 +26,8 @@ struct Impl {
   const char* name;
   OpFn fn;
 };
-constexpr Impl kImpls[] = {{"ref", &ref::attention_tensorized}, {"cpu", &cpu::attention_tensorized}};
+constexpr Impl kImpls[] = {{"ref", &ref::attention_tensorized},
+                           {"cpu", &cpu::attention_tensorized}};
 
 std::vector<float> run_impl(const Impl& impl, const Problem& p, const TensorDims& dims,
                             TensorVariant variant, TensorRope rope_kind, const RopeParams& rope) {
@@ -149,7 +150,9 @@ TEST(TensorizedProps, OrderOneIsFullCausalAttention) {
     for (TensorVariant variant : kVariants) {
       for (TensorRope rope_kind : kRopes) {
         const auto out = run_impl(impl, p, TensorDims{{64}}, variant, rope_kind, rope);
-        for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 2e-5) << impl.name << i;
+        for (size_t i = 0; i < out.size(); ++i) {
+          ASSERT_NEAR(out[i], expected[i], 2e-5) << impl.name << " at " << i;
+        }
       }
     }
   }
@@ -163,7 +166,9 @@ TEST(TensorizedProps, FirstFinestChunkGetsFullCausalAttention) {
     for (TensorVariant variant : kVariants) {
       for (TensorRope rope_kind : kRopes) {
         const auto out = run_impl(impl, p, TensorDims{{4, 4, 8}}, variant, rope_kind, rope);
-        for (size_t i = 0; i < expected.size(); ++i) ASSERT_NEAR(out[i], expected[i], 2e-5) << impl.name << i;
+        for (size_t i = 0; i < expected.size(); ++i) {
+          ASSERT_NEAR(out[i], expected[i], 2e-5) << impl.name << " at " << i;
+        }
       }
     }
   }
