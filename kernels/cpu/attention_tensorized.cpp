@@ -80,25 +80,55 @@ struct Online {
   float sum = 0.0f;
 };
 
-// Folds the entries [b0, b1) of tile scores `sc` (indexed from b0) into (st, acc [head_dim]);
-// value(b) gives entry b's value row.
-template <class ValueFn>
-void fold(Online& st, float* acc, const float* sc, int64_t b0, int64_t b1, int64_t head_dim,
-          ValueFn value) {
-  if (b0 >= b1) return;
-  float tile_max = -INFINITY;
-  for (int64_t b = b0; b < b1; ++b) tile_max = std::max(tile_max, sc[b - b0]);
+// Raises st's running max to the max of sc[0, n) (if higher), rescaling its sum and acc.
+void raise_max(Online& st, float* acc, const float* sc, int64_t n, int64_t head_dim) {
+  if (n <= 0) return;
+  const float tile_max = *std::max_element(sc, sc + n);
   if (tile_max > st.max) {
     const float factor = std::exp(st.max - tile_max);  // 0 on the first tile
     st.sum *= factor;
     for (int64_t e = 0; e < head_dim; ++e) acc[e] *= factor;
     st.max = tile_max;
   }
+}
+
+// Folds the entries [b0, b1) of tile scores `sc` (indexed from b0) into (st, acc [head_dim]);
+// value(b) gives entry b's value row.
+template <class ValueFn>
+void fold(Online& st, float* acc, const float* sc, int64_t b0, int64_t b1, int64_t head_dim,
+          ValueFn value) {
+  raise_max(st, acc, sc, b1 - b0, head_dim);
   for (int64_t b = b0; b < b1; ++b) {
     const float p = std::exp(sc[b - b0] - st.max);
     st.sum += p;
     const float* x = value(b);
     for (int64_t e = 0; e < head_dim; ++e) acc[e] += p * x[e];
+  }
+}
+
+// complete's two states over one tile: closed takes every entry [b0, b1), open the past ones
+// [b0, past_end); both read the same value rows (closed_{j+1}), so one sweep loads each row once,
+// while each state keeps its own max (open's never includes an entry at or after t).
+template <class ValueFn>
+void fold_closed_and_past(Online& c, float* acc_c, Online& o, float* acc_o, const float* sc,
+                          int64_t b0, int64_t b1, int64_t past_end, int64_t head_dim,
+                          ValueFn value) {
+  raise_max(c, acc_c, sc, b1 - b0, head_dim);
+  raise_max(o, acc_o, sc, past_end - b0, head_dim);
+  for (int64_t b = b0; b < b1; ++b) {
+    const float pc = std::exp(sc[b - b0] - c.max);
+    c.sum += pc;
+    const float* x = value(b);
+    if (b < past_end) {
+      const float po = std::exp(sc[b - b0] - o.max);
+      o.sum += po;
+      for (int64_t e = 0; e < head_dim; ++e) {
+        acc_c[e] += pc * x[e];
+        acc_o[e] += po * x[e];
+      }
+    } else {
+      for (int64_t e = 0; e < head_dim; ++e) acc_c[e] += pc * x[e];
+    }
   }
 }
 
@@ -171,10 +201,12 @@ void run_task(const Hop& hp, Scratch& w, int64_t t0, int64_t h) {
         const float* kr = w.kt.data() + e * len + b0;
         for (int64_t b = 0; b < nb; ++b) sc[b] += qe * kr[b];
       }
-      if (hp.need_closed) fold(sc_closed, w.acc_c.data(), sc, b0, b1, D, closed_val);
       // open: the past (closed values; cone: X) and then t itself (open values).
-      const int64_t past_end = std::min(b1, a);
-      if (hp.cone) {
+      const int64_t past_end = std::max(b0, std::min(b1, a));
+      if (hp.need_closed) {
+        fold_closed_and_past(sc_closed, w.acc_c.data(), sc_open, w.acc_o.data(), sc, b0, b1,
+                             past_end, D, closed_val);
+      } else if (hp.cone) {
         fold(sc_open, w.acc_o.data(), sc, b0, past_end, D, open_val);
       } else {
         fold(sc_open, w.acc_o.data(), sc, b0, past_end, D, closed_val);
