@@ -234,6 +234,28 @@ TEST(TensorizedProps, PaddingInvariance) {
   }
 }
 
+// Rows at and after n are padding and are never read: filling them with NaN changes nothing
+// (weight 0 would not be enough, since 0 * NaN = NaN).
+TEST(TensorizedProps, PaddingRowsAreNeverRead) {
+  const Problem exact = make_problem(45, 4, 2, 16, 10);
+  const TensorDims dims{{3, 4, 5}};
+  Problem padded = exact;  // same n; the buffers run on to P rows of NaN
+  const float nan = std::nanf("");
+  padded.q.resize(size_t(dims.capacity() * padded.hq * padded.dim), nan);
+  padded.k.resize(size_t(dims.capacity() * padded.hkv * padded.dim), nan);
+  padded.v.resize(padded.k.size(), nan);
+  const auto rope = test::test_rope(exact.dim);
+  for (const Impl& impl : kImpls) {
+    for (TensorVariant variant : kVariants) {
+      for (TensorRope rope_kind : kRopes) {
+        const auto a = run_impl(impl, exact, dims, variant, rope_kind, rope);
+        const auto b = run_impl(impl, padded, dims, variant, rope_kind, rope);
+        for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << impl.name << " at " << i;
+      }
+    }
+  }
+}
+
 // Grouped-query heads equal multi-head attention with each kv head repeated for its group.
 TEST(TensorizedProps, GqaEqualsRepeatedKvHeads) {
   const Problem gqa = make_problem(60, 6, 2, 16, 9);
