@@ -255,8 +255,10 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
     Hop hp{q, k, v, out, closed.empty() ? nullptr : closed.data(), n, n_head, n_head_kv, head_dim,
            scale, j, dims.n[size_t(j)], dims.stride(j), j == d - 1, !cone && j > 0, cone,
            global_rope, rope.n_rot > 0 ? (global_rope ? &global_table : &local_table) : nullptr};
-    // Fiber f starts at t0 = (f / stride) * stride * n_j + f % stride, where c_j(t0) = 0.
-    const int64_t n_fibers = dims.capacity() / hp.n_j;
+    // Fiber f starts at t0 = (f / stride) * stride * n_j + f % stride, where c_j(t0) = 0; only
+    // the first ceil(n / (stride n_j)) blocks of fibers can hold a real token.
+    const int64_t block = hp.stride * hp.n_j;
+    const int64_t n_fibers = (n + block - 1) / block * hp.stride;
     auto body = [&hp, n_head](int64_t b, int64_t e) {
       Scratch w;
       for (int64_t task = b; task < e; ++task) {
