@@ -1,6 +1,7 @@
 // One layer's prefill attention, full causal vs tensorized, timed in the same run.
 // Shape: 32 query heads, 8 kv heads, head dim 128 (Llama-3-8B), RoPE normal over all 128 dims,
-// dims from kern::default_dims(N). Prints a table of times and the full/tensorized ratio.
+// dims from kern::default_dims(N). Prints a table of wall times and the full/tensorized ratio, and
+// the process CPU seconds of the same runs (a steadier comparison on a shared machine).
 //
 // The full kernel is a flash-style causal attention written here (kern::cpu has no full attention
 // op on this branch yet; the merge switches it to kern::cpu::attention): threads over
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <optional>
 #include <random>
 #include <string>
@@ -90,15 +92,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Best time of `fn` over repetitions until 0.5 s are spent (one run when a run is longer).
+struct Timing {
+  double wall = NAN;  // seconds, best run
+  double cpu = NAN;   // process CPU seconds of that run, all threads (robust on a busy machine)
+};
+
+// Best wall time of `fn` over repetitions until 0.5 s are spent (one run when a run is longer).
 template <class Fn>
-double best_time(Fn fn) {
-  double best = INFINITY, spent = 0;
+Timing best_time(Fn fn) {
+  Timing best{INFINITY, INFINITY};
+  double spent = 0;
   do {
     const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
     fn();
+    const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
     const double s = seconds_since(t0);
-    best = std::min(best, s);
+    if (s < best.wall) best = Timing{s, cpu};
     spent += s;
   } while (spent < 0.5);
   return best;
@@ -140,8 +150,8 @@ int main(int argc, char** argv) {
               (long long)kHq, (long long)kHkv, (long long)kDim, threads,
               variant == kern::TensorVariant::cone ? "cone" : "complete",
               rope_kind == kern::TensorRope::global ? "global" : "local");
-  std::printf("%8s %12s %12s %14s %9s %14s\n", "N", "dims", "full ms", "tensorized ms", "ratio",
-              "tens ns/token");
+  std::printf("%8s %12s %12s %14s %9s %14s %12s %12s %9s\n", "N", "dims", "full ms",
+              "tensorized ms", "ratio", "tens ns/token", "full cpu-s", "tens cpu-s", "cpu ratio");
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (int64_t n = 1024; n <= std::max(max_full, max_tens); n *= 2) {
@@ -151,12 +161,12 @@ int main(int argc, char** argv) {
     }
     std::vector<float> out(q.size());
     const kern::TensorDims dims = kern::default_dims(n);
-    double full_s = NAN;
+    Timing full;
     if (n <= max_full) {
       std::vector<float> qr(q), kr(k);
       std::vector<int32_t> pos(static_cast<size_t>(n));
       for (int64_t t = 0; t < n; ++t) pos[size_t(t)] = int32_t(t);
-      full_s = best_time([&] {
+      full = best_time([&] {
         // RoPE is part of the timed work for both kernels (cheap next to attention).
         std::copy(q.begin(), q.end(), qr.begin());
         std::copy(k.begin(), k.end(), kr.begin());
@@ -165,15 +175,16 @@ int main(int argc, char** argv) {
         full_causal_flash(pool, out.data(), qr.data(), kr.data(), v.data(), n, scale);
       });
     }
-    double tens_s = NAN;
+    Timing tens;
     if (n <= max_tens) {
-      tens_s = best_time([&] {
+      tens = best_time([&] {
         kern::cpu::attention_tensorized(ex, out.data(), q.data(), k.data(), v.data(), n, kHq, kHkv,
                                         kDim, scale, dims, variant, rope_kind, rope);
       });
     }
-    std::printf("%8lld %12s %12.1f %14.1f %9.1f %14.0f\n", (long long)n, dims.to_string().c_str(),
-                full_s * 1e3, tens_s * 1e3, full_s / tens_s, tens_s * 1e9 / double(n));
+    std::printf("%8lld %12s %12.1f %14.1f %9.1f %14.0f %12.2f %12.2f %9.1f\n", (long long)n,
+                dims.to_string().c_str(), full.wall * 1e3, tens.wall * 1e3, full.wall / tens.wall,
+                tens.wall * 1e9 / double(n), full.cpu, tens.cpu, full.cpu / tens.cpu);
     std::fflush(stdout);
   }
   return 0;
