@@ -8,7 +8,7 @@
 // (query block x head), K tiles transposed so scores are contiguous axpys, online softmax --
 // the same inner loops as the tensorized cpu kernel, so the ratio compares algorithms.
 //
-// Usage: bench_tensorized [--threads T] [--max-full N] [--max-tensorized N]
+// Usage: bench_tensorized [--threads T] [--from N] [--max-full N] [--max-tensorized N]
 //                         [--variant complete|cone] [--rope local|global]
 // Not run by ctest.
 #include <algorithm>
@@ -132,6 +132,7 @@ std::string arg_str(int argc, char** argv, std::string_view name, const char* fa
 
 int main(int argc, char** argv) {
   const int threads = int(arg_int(argc, argv, "--threads").value_or(2));
+  const int64_t from = std::max<int64_t>(1, arg_int(argc, argv, "--from").value_or(1024));
   const int64_t max_full = arg_int(argc, argv, "--max-full").value_or(32768);
   const int64_t max_tens = arg_int(argc, argv, "--max-tensorized").value_or(131072);
   const auto variant = arg_str(argc, argv, "--variant", "complete") == "cone"
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
               "tensorized ms", "ratio", "tens ns/token", "full cpu-s", "tens cpu-s", "cpu ratio");
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  for (int64_t n = 1024; n <= std::max(max_full, max_tens); n *= 2) {
+  for (int64_t n = from; n <= std::max(max_full, max_tens); n *= 2) {
     std::vector<float> q(size_t(n * kHq * kDim)), k(size_t(n * kHkv * kDim)), v(k.size());
     for (auto* x : {&q, &k, &v}) {
       for (float& e : *x) e = dist(rng);
