@@ -13,6 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The stamp of a folder: the hash of everything extract() read from it (see library.h).
+// `mtime_ns` is the folder's own, informational only.
 SourceStamp stamp_extracted(const Document& doc, const fs::path& folder) {
   Sha256 hash;
   hash.update(doc.text);
@@ -33,10 +34,11 @@ SourceStamp stamp_extracted(const Document& doc, const fs::path& folder) {
 Result<LibraryEntry> add_to_library(Database& db, const fs::path& path, std::stop_token stop,
                                     const ExtractOptions& options, const ProgressSink& progress) {
   DocumentRepo repo(db);
+  // Only a regular file can be stamped before extraction; anything else (a folder, a missing
+  // path) goes straight to extract(), which also gives the errors a person should see.
   std::error_code ec;
-  const bool is_folder = fs::is_directory(path, ec);
   std::optional<SourceStamp> file_stamp;
-  if (!is_folder) {
+  if (fs::is_regular_file(path, ec)) {
     auto stamp = stamp_file(path, stop);
     if (!stamp) return stamp.error();
     const std::string key = fs::absolute(path).lexically_normal().string();
