@@ -146,11 +146,10 @@ Result<Ingested> ingest(const IngestArgs& args, std::stop_token stop) {
 
 int run_ingest(const IngestArgs& args) {
   std::stop_source stop;
-  Result<Ingested> ingested = make_error(Errc::internal, "not run");
-  {
-    InterruptToStop interrupt(stop);
-    ingested = ingest(args, stop.get_token());
-  }
+  // Ctrl-C at any moment of the command (not only during extraction) becomes a clean stop.
+  InterruptToStop interrupt(stop);
+  Result<Ingested> ingested = ingest(args, stop.get_token());
+  if (ingested && stop.stop_requested()) ingested = cancelled_error("ingest");
   if (!ingested) {
     fmt::print(stderr, "quire-cli: {}\n", ingested.error().message);
     return exit_code_for(ingested.error().code);
