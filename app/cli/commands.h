@@ -14,5 +14,8 @@ using CommandRun = std::function<int()>;
 void add_paths_command(CLI::App& root, CommandRun& run);
 void add_inspect_command(CLI::App& root, CommandRun& run);
 void add_ingest_command(CLI::App& root, CommandRun& run);
+void add_debug_command(CLI::App& root, CommandRun& run);
+void add_tokenize_command(CLI::App& root, CommandRun& run);
+void add_logits_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app
