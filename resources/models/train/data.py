@@ -19,7 +19,8 @@ Tasks (each an Example of (text, trained) segments; `trained` marks the tokens w
 Determinism: example i of split s under seed S depends only on (S, s, i) and the sources, through
 random.Random(f"{S}:{s}:{i}") (string seeds are hashed with SHA-512, stable across runs).
 
-  data.py sources OUT_DIR        read the Debian texts into OUT_DIR/sources.json + corpus.txt
+  data.py sources OUT_DIR [--small]  read the Debian texts into OUT_DIR/sources.json + corpus.txt
+                                     (--small: 40 documents per source, for tests)
   data.py sample SOURCES.json N  print N chat-formatted examples (for eyeballing)
 """
 import gzip
@@ -78,11 +79,13 @@ def read_dictd(path, max_entries=None):
     return [entries[i:i + 40] for i in range(0, len(entries), 40)]
 
 
-def build_sources(out_dir, gcide_entries=60000):
-    """Writes sources.json ({split: {source: [[paragraph...]...]}}) and corpus.txt for spm_train."""
+def build_sources(out_dir, gcide_entries=60000, max_docs=None, n_generated=3000):
+    """Writes sources.json ({split: {source: [[paragraph...]...]}}) and corpus.txt for spm_train.
+    max_docs caps the documents per source (small test builds)."""
     docs = {"kjv": read_kjv(),
             "devil": read_dictd("/usr/share/dictd/devil.dict.dz"),
             "gcide": read_dictd("/usr/share/dictd/gcide.dict.dz", gcide_entries)}
+    docs = {k: v[:max_docs] for k, v in docs.items()}
     split = {"train": {}, "heldout": {}}
     for name, items in docs.items():
         split["train"][name] = [d for i, d in enumerate(items) if i % HELDOUT_EVERY]
@@ -95,7 +98,7 @@ def build_sources(out_dir, gcide_entries=60000):
             for d in docs_of:
                 f.write("\n".join(d) + "\n")
         rng = random.Random("corpus")  # generated task text, so its words get pieces too
-        for i in range(3000):
+        for i in range(n_generated):
             f.write(render(make_example(split["train"], TASKS[1 + i % 3], rng, 1500)) + "\n")
     return split
 
@@ -159,7 +162,8 @@ def render(ex):
 
 
 def natural_paragraphs(sources, rng, n_chars):
-    """Contiguous paragraphs from one randomly chosen document run, about n_chars long."""
+    """Contiguous paragraphs from one randomly chosen document run, about n_chars long (a long
+    paragraph is cut at a word boundary so that short budgets stay short)."""
     names = sorted(sources)
     src = sources[rng.choice(names)]
     i, j = rng.randrange(len(src)), 0
@@ -167,6 +171,8 @@ def natural_paragraphs(sources, rng, n_chars):
     while total < n_chars:
         doc = src[(i + j) % len(src)]
         for p in doc:
+            if total + len(p) > n_chars:
+                p = p[:max(0, n_chars - total)].rsplit(" ", 1)[0] or p[:n_chars - total]
             out.append(p)
             total += len(p) + 1
             if total >= n_chars:
@@ -184,26 +190,28 @@ def plant(paragraphs, facts, rng):
 
 
 def needle(sources, rng, n_chars):
-    names = distinct(rng, name_of, 4)
+    """n_chars counts the planted facts too; short documents get fewer distractors."""
+    names = distinct(rng, name_of, 2 + min(2, n_chars // 2000))
     form = rng.choice(["number", "who", "what"])
     if form == "number":
         attr = rng.choice(ATTRS)
-        values = distinct(rng, lambda r: str(r.randint(100, 99999)), 4)
+        values = distinct(rng, lambda r: str(r.randint(100, 99999)), len(names))
         facts = [f"The {attr} of {n} is {v}." for n, v in zip(names, values)]
         facts.append(f"The {rng.choice([a for a in ATTRS if a != attr])} of {names[0]} is "
                      f"{rng.randint(100, 99999)}.")  # same person, another attribute
         question, answer = f"What is the {attr} of {names[0]}?", values[0]
     elif form == "who":
-        places = rng.sample(PLACES, 4)
+        places = rng.sample(PLACES, len(names))
         facts = [f"{n} keeps the key to the {p}." for n, p in zip(names, places)]
         question, answer = f"Who keeps the key to the {places[0]}?", names[0]
     else:
-        places, objs = rng.sample(PLACES, 4), rng.sample(OBJECTS, 4)
+        places, objs = rng.sample(PLACES, len(names)), rng.sample(OBJECTS, len(names))
         facts = [f"{n} buried {o} under the {p}." for n, o, p in zip(names, objs, places)]
-        facts.append(f"{names[1]} buried {objs[2]} beside the {places[0]}.")
+        facts.append(f"{names[1]} buried {objs[1]} beside the {places[0]}.")
         question, answer = f"What did {names[0]} bury under the {places[0]}?", objs[0]
     rng.shuffle(facts)
-    doc = plant(natural_paragraphs(sources, rng, n_chars), facts, rng)
+    rest = n_chars - sum(len(f) + 1 for f in facts)
+    doc = plant(natural_paragraphs(sources, rng, rest) if rest > 0 else [], facts, rng)
     return chat("needle", doc, question, answer)
 
 
@@ -212,7 +220,7 @@ def source_file(rng, path, consts):
     lines = [f'"""{path}: {rng.choice(STEMS)} helpers."""', "import os", ""]
     for name, value in consts.items():
         lines.append(f"{name} = {value}")
-    for _ in range(rng.randint(2, 5)):
+    for _ in range(rng.randint(1, 4)):
         fn = f"{rng.choice(['load', 'make', 'check', 'send', 'read', 'merge'])}_{rng.choice(STEMS)}"
         arg = rng.choice(["path", "items", "count", "conn", "text"])
         lines += ["", "", f"def {fn}({arg}):",
@@ -232,7 +240,8 @@ def code(sources, rng, n_chars):
             continue
         paths.add(path)
         consts = {c: rng.randint(2, 9999) for c in rng.sample([c for c in CONSTS if c != target], 2)}
-        if answer_path is None and (total >= n_chars * rng.random() or len(paths) > 200):
+        last_fit = (len(files) + 1) * 400 >= n_chars  # ~400 characters a file: plant it now
+        if answer_path is None and (total >= n_chars * rng.random() or last_fit or len(paths) > 200):
             answer_path = path
             consts[target] = value
         elif rng.random() < 0.5:  # near-miss distractor: same stem, other prefix
@@ -283,8 +292,13 @@ def example_at(sources, seed, split, index, n_chars, mix):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "sources":
-        split = build_sources(argv[2])
+    if len(argv) in (3, 4) and argv[1] == "sources":
+        small = argv[3:] == ["--small"]
+        if len(argv) == 4 and not small:
+            print(__doc__, file=sys.stderr)
+            return 2
+        split = (build_sources(argv[2], gcide_entries=2000, max_docs=40, n_generated=200)
+                 if small else build_sources(argv[2]))
         for name, split_docs in split.items():
             print(name, {k: len(v) for k, v in split_docs.items()})
         return 0
