@@ -35,6 +35,8 @@ def parse_args(argv):
     p.add_argument("--out", required=True, help="checkpoint and log folder")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--steps", type=int, default=20000)
+    p.add_argument("--sitting-steps", type=int, default=0,
+                   help="stop (with a checkpoint) after this many steps in this sitting; 0: run to --steps")
     p.add_argument("--full-steps", type=int, default=0, help="first steps with exact attention")
     p.add_argument("--full-seq-len", type=int, default=1024)
     p.add_argument("--seq-len", type=int, default=4096)
@@ -213,7 +215,8 @@ def main(argv):
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
     log = open(os.path.join(args.out, "log.jsonl"), "a", encoding="utf-8")
     t0, step = time.time(), start
-    while step < args.steps and not stop["now"]:
+    end = min(args.steps, start + args.sitting_steps) if args.sitting_steps else args.steps
+    while step < end and not stop["now"]:
         attention, seq_len = phase(args, step)
         net.set_attention(attention, args.dims, args.variant, args.rope)
         tokens, targets, _ = batcher.batch("train", step * args.batch, args.batch, seq_len)
@@ -238,7 +241,7 @@ def main(argv):
             rec = {"step": step, "eval": evaluate(net, batcher, args, seq_len, device, autocast)}
             print(json.dumps(rec), flush=True)
             log.write(json.dumps(rec) + "\n")
-        if step % args.ckpt_every == 0 or step == args.steps or stop["now"]:
+        if step % args.ckpt_every == 0 or step == end or stop["now"]:
             save(args.out, step, net, opt, args, args.keep)
         log.flush()
     if stop["now"]:
