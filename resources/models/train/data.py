@@ -140,21 +140,26 @@ def distinct(rng, make, n):
 
 # ---- examples ----------------------------------------------------------------------------------
 class Example:
-    """kind: a TASKS name; segments: [(text, trained)]; answer: the expected reply ('' for text)."""
+    """kind: a TASKS name; segments: [(text, trained)]; answer: the expected reply ('' for text);
+    messages: [(role, content)] of a chat example (None otherwise), the input the engine's ChatML
+    renderer turns into exactly the text of the segments."""
 
-    def __init__(self, kind, segments, answer=""):
-        self.kind, self.segments, self.answer = kind, segments, answer
+    def __init__(self, kind, segments, answer="", messages=None):
+        self.kind, self.segments, self.answer, self.messages = kind, segments, answer, messages
 
     def to_json(self):
-        return {"kind": self.kind, "segments": self.segments, "answer": self.answer}
+        return {"kind": self.kind, "segments": self.segments, "answer": self.answer,
+                "messages": self.messages}
 
 
 def chat(kind, document, question, answer):
     """ChatML with the loss on the answer and its closing <|im_end|> only."""
+    user = f"{document}\n\nQuestion: {question}"
     prompt = (f"{IM_START}system\n{SYSTEM_PROMPT}{IM_END}\n"
-              f"{IM_START}user\n{document}\n\nQuestion: {question}{IM_END}\n"
+              f"{IM_START}user\n{user}{IM_END}\n"
               f"{IM_START}assistant\n")
-    return Example(kind, [(prompt, False), (answer + IM_END, True), ("\n", False)], answer)
+    return Example(kind, [(prompt, False), (answer + IM_END, True), ("\n", False)], answer,
+                   [("system", SYSTEM_PROMPT), ("user", user), ("assistant", answer)])
 
 
 def render(ex):

@@ -106,9 +106,10 @@ def coords(pos, dims):
 
 def masked_softmax(logits, mask):
     """Softmax over the last axis restricted to `mask`; a row with no entry gives zeros (so a
-    padding row never turns into NaN that a zero weight would then spread)."""
-    neg = torch.finfo(logits.dtype).min
-    x = logits.masked_fill(~mask, neg)
+    padding row never turns into NaN that a zero weight would then spread). Computed in at least
+    fp32 (bf16 exp/sum would lose the small weights of long fibers)."""
+    x = logits.to(torch.promote_types(logits.dtype, torch.float32))
+    x = x.masked_fill(~mask, torch.finfo(x.dtype).min)
     x = x - x.amax(-1, keepdim=True).detach()
     e = torch.exp(x) * mask
     return e / e.sum(-1, keepdim=True).clamp_min(torch.finfo(e.dtype).tiny)
