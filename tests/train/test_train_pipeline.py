@@ -122,7 +122,7 @@ class Pipeline(unittest.TestCase):
         self.run_train(split, "--sitting-steps", "12")
         first = torch.load(os.path.join(split, "last.pt"), map_location="cpu")
         self.assertEqual(first["step"], 12)
-        self.run_train(split, "--resume")
+        self.run_train(split, "--resume", "--workers", "2")  # batches built in worker processes
         a = torch.load(os.path.join(straight, "last.pt"), map_location="cpu")
         b = torch.load(os.path.join(split, "last.pt"), map_location="cpu")
         self.assertEqual(a["step"], 20)

@@ -12,8 +12,10 @@ Example (the tiny smoke run of tests/train; README.md has the GPU commands):
   train.py --data D --tokenizer D/tok.model --out runs/x --steps 20 --dim 32 --layers 1 ...
 """
 import argparse
+import collections
 import json
 import math
+import multiprocessing
 import os
 import random
 import signal
@@ -59,6 +61,8 @@ def parse_args(argv):
     p.add_argument("--dtype", choices=["auto", "fp32", "bf16"], default="auto")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes that build batches ahead (0: in the training loop)")
     p.add_argument("--ckpt-every", type=int, default=500)
     p.add_argument("--keep", type=int, default=3)
     p.add_argument("--eval-every", type=int, default=500)
@@ -119,6 +123,44 @@ class Batcher:
             targets[i, :len(ids) - 1] = torch.where(m, t[1:], torch.full_like(t[1:], -100))
             kinds.append(kind)
         return tokens, targets, kinds
+
+
+_WORKER = {}
+
+
+def _init_worker(args):
+    """Pool initializer: each worker loads its own sources and tokenizer; Ctrl-C is the trainer's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(1)
+    _WORKER["args"] = args
+    _WORKER["batcher"] = Batcher(data.load_sources(os.path.join(args.data, "sources.json")),
+                                 Tokenizer(args.tokenizer), args.mix, args.seed)
+
+
+def train_batch(batcher, args, step):
+    """The batch of a training step: (tokens, targets), a pure function of (seed, step)."""
+    tokens, targets, _ = batcher.batch("train", step * args.batch, args.batch, phase(args, step)[1])
+    return tokens, targets
+
+
+def _worker_batch(step):
+    return train_batch(_WORKER["batcher"], _WORKER["args"], step)
+
+
+def batches(batcher, args, start, end):
+    """Yields the batches of steps start..end-1 in order; with --workers, at most 2 per worker
+    are built ahead (memory stays bounded however far the run goes)."""
+    if args.workers <= 0:
+        for step in range(start, end):
+            yield train_batch(batcher, args, step)
+        return
+    with multiprocessing.get_context("spawn").Pool(args.workers, _init_worker, (args,)) as pool:
+        pending, nxt = collections.deque(), start
+        while pending or nxt < end:
+            while nxt < end and len(pending) < 2 * args.workers:
+                pending.append(pool.apply_async(_worker_batch, (nxt,)))
+                nxt += 1
+            yield pending.popleft().get()
 
 
 def lr_at(args, step):
@@ -216,10 +258,12 @@ def main(argv):
     log = open(os.path.join(args.out, "log.jsonl"), "a", encoding="utf-8")
     t0, step = time.time(), start
     end = min(args.steps, start + args.sitting_steps) if args.sitting_steps else args.steps
-    while step < end and not stop["now"]:
+    saved = start
+    for tokens, targets in batches(batcher, args, start, end):
+        if stop["now"]:
+            break
         attention, seq_len = phase(args, step)
         net.set_attention(attention, args.dims, args.variant, args.rope)
-        tokens, targets, _ = batcher.batch("train", step * args.batch, args.batch, seq_len)
         tokens, targets = tokens.to(device), targets.to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(args, step)
@@ -243,7 +287,10 @@ def main(argv):
             log.write(json.dumps(rec) + "\n")
         if step % args.ckpt_every == 0 or step == end or stop["now"]:
             save(args.out, step, net, opt, args, args.keep)
+            saved = step
         log.flush()
+    if saved != step:  # stopped while a batch was being built
+        save(args.out, step, net, opt, args, args.keep)
     if stop["now"]:
         print(f"stopped at step {step}; checkpoint saved, continue with --resume", flush=True)
     return 0
