@@ -1,0 +1,178 @@
+#include "ui/document_view.h"
+
+#include <poppler-qt6.h>
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "ui/pdf_view.h"
+#include "ui/text_view.h"
+
+namespace quire::ui {
+namespace {
+
+QToolButton* tool_button(QAction* action, QWidget* parent) {
+  auto* button = new QToolButton(parent);
+  button->setDefaultAction(action);
+  button->setAutoRaise(true);
+  return button;
+}
+
+// 1-based line of byte offset `offset` in UTF-8 `text`.
+int line_at(const std::string& text, int64_t offset) {
+  const auto end = text.begin() + std::clamp<int64_t>(offset, 0, int64_t(text.size()));
+  return 1 + int(std::count(text.begin(), end, '\n'));
+}
+
+}  // namespace
+
+DocumentView::DocumentView(QWidget* parent) : QWidget(parent) {
+  setObjectName(QStringLiteral("DocumentView"));
+  pdf_view_ = new PdfView(this);
+  text_view_ = new TextView(this);
+  stack_ = new QStackedWidget(this);
+  stack_->addWidget(pdf_view_);
+  stack_->addWidget(text_view_);
+  build_tool_row();
+  connect(pdf_view_, &PdfView::currentPageChanged, this, &DocumentView::update_page_box);
+}
+
+void DocumentView::build_tool_row() {
+  auto make = [this](const QString& text, const QKeySequence& keys, auto slot) {
+    auto* action = new QAction(text, this);
+    action->setShortcut(keys);
+    action->setShortcutContext(Qt::WindowShortcut);
+    connect(action, &QAction::triggered, this, slot);
+    addAction(action);
+    return action;
+  };
+  zoom_in_action_ = make(tr("Zoom &In"), QKeySequence::ZoomIn, [this] { pdf_view_->zoom_in(); });
+  zoom_out_action_ =
+      make(tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { pdf_view_->zoom_out(); });
+  fit_width_action_ = make(tr("Fit &Width"), QKeySequence(Qt::CTRL | Qt::Key_0),
+                           [this] { pdf_view_->fit_width(); });
+  find_action_ = make(tr("&Find..."), QKeySequence::Find, [this] {
+    find_box_->setFocus();
+    find_box_->selectAll();
+  });
+  find_next_action_ = make(tr("Find &Next"), QKeySequence::FindNext,
+                           [this] { find(find_box_->text(), false); });
+  find_previous_action_ = make(tr("Find &Previous"), QKeySequence::FindPrevious,
+                               [this] { find(find_box_->text(), true); });
+  go_to_page_action_ = make(tr("&Go to Page..."), QKeySequence(Qt::CTRL | Qt::Key_G), [this] {
+    page_box_->setFocus();
+    page_box_->selectAll();
+  });
+
+  page_box_ = new QSpinBox(this);
+  page_box_->setObjectName(QStringLiteral("PageBox"));
+  page_box_->setKeyboardTracking(false);
+  page_box_->setAccessibleName(tr("Page"));
+  page_total_ = new QLabel(this);
+  connect(page_box_, &QSpinBox::valueChanged, this, [this](int page) {
+    if (showing_pages() && page != pdf_view_->current_page()) pdf_view_->go_to_page(page);
+  });
+  find_box_ = new QLineEdit(this);
+  find_box_->setObjectName(QStringLiteral("FindBox"));
+  find_box_->setPlaceholderText(tr("Find in document"));
+  find_box_->setClearButtonEnabled(true);
+  connect(find_box_, &QLineEdit::returnPressed, this, [this] { find(find_box_->text()); });
+  find_status_ = new QLabel(this);
+
+  auto* row = new QHBoxLayout;
+  row->addWidget(new QLabel(tr("Page"), this));
+  row->addWidget(page_box_);
+  row->addWidget(page_total_);
+  row->addSpacing(12);
+  for (QAction* a : {zoom_out_action_, zoom_in_action_, fit_width_action_}) {
+    row->addWidget(tool_button(a, this));
+  }
+  row->addStretch(1);
+  row->addWidget(find_box_, 2);
+  row->addWidget(tool_button(find_previous_action_, this));
+  row->addWidget(tool_button(find_next_action_, this));
+  row->addWidget(find_status_);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addLayout(row);
+  layout->addWidget(stack_, 1);
+}
+
+QList<QAction*> DocumentView::view_actions() const {
+  return {zoom_in_action_,  zoom_out_action_,       fit_width_action_, find_action_,
+          find_next_action_, find_previous_action_, go_to_page_action_};
+}
+
+bool DocumentView::showing_pages() const { return stack_->currentWidget() == pdf_view_; }
+
+void DocumentView::set_document(std::shared_ptr<const LoadedDocument> document) {
+  document_ = std::move(document);
+  find_status_->clear();
+  const bool pages = document_ && document_->pdf;
+  pdf_view_->set_document(pages ? document_->pdf : nullptr);
+  text_view_->set_text(document_ && !pages ? QString::fromStdString(document_->doc.text)
+                                           : QString());
+  stack_->setCurrentWidget(pages ? static_cast<QWidget*>(pdf_view_) : text_view_);
+  for (QAction* a : {zoom_in_action_, zoom_out_action_, fit_width_action_, go_to_page_action_}) {
+    a->setEnabled(pages);
+  }
+  page_box_->setEnabled(pages);
+  page_box_->setRange(pages ? 1 : 0, pages ? pdf_view_->page_count() : 0);
+  page_total_->setText(pages ? tr("of %1").arg(pdf_view_->page_count()) : QString());
+  update_page_box();
+}
+
+void DocumentView::update_page_box() {
+  if (!showing_pages()) return;
+  const QSignalBlocker quiet(page_box_);
+  page_box_->setValue(pdf_view_->current_page());
+}
+
+bool DocumentView::find(const QString& text, bool backwards) {
+  const bool found = showing_pages() ? pdf_view_->find(text, backwards)
+                                     : text_view_->find_text(text, backwards);
+  find_status_->setText(found || text.isEmpty() ? QString() : tr("Not found"));
+  update_page_box();
+  return found;
+}
+
+int DocumentView::text_line_for(const Location& where) const {
+  const app::Document& doc = document_->doc;
+  for (const app::Segment& s : doc.segments) {
+    if (where.page > 0) {
+      if (s.page && *s.page == where.page) return line_at(doc.text, s.char_begin);
+    } else if (!where.file.isEmpty()) {
+      if (QString::fromStdString(s.file) == where.file && where.line >= s.line_start &&
+          where.line <= s.line_end) {
+        return line_at(doc.text, s.char_begin) + (where.line - s.line_start);
+      }
+    }
+  }
+  if (where.page == 0 && where.file.isEmpty() && where.line > 0) return where.line;
+  return 0;
+}
+
+bool DocumentView::show_location(const Location& where) {
+  if (!document_) return false;
+  if (showing_pages()) {
+    if (where.page < 1 || where.page > pdf_view_->page_count()) return false;
+    pdf_view_->highlight_passage(where.page, where.passage);
+    update_page_box();
+    return true;
+  }
+  const int line = text_line_for(where);
+  if (line <= 0 || line > text_view_->blockCount()) return false;
+  text_view_->highlight_passage(line, where.passage);
+  return true;
+}
+
+}  // namespace quire::ui
