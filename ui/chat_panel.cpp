@@ -31,16 +31,16 @@ ChatPanel::ChatPanel(QWidget* parent) : QWidget(parent) {
   status_ = new QLabel(this);
   status_->setWordWrap(true);
 
-  auto* ask_row = new QHBoxLayout;
-  ask_row->addWidget(question_, 1);
-  ask_row->addWidget(ask_button_);
-  ask_row->addWidget(stop_button_);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(status_, 1);
+  buttons->addWidget(ask_button_);
+  buttons->addWidget(stop_button_);
   auto* layout = new QVBoxLayout(this);
-  layout->addLayout(ask_row);
   layout->addWidget(answer_, 3);
   layout->addWidget(new QLabel(tr("Citations"), this));
   layout->addWidget(citations_, 1);
-  layout->addWidget(status_);
+  layout->addWidget(question_);
+  layout->addLayout(buttons);
 
   connect(question_, &QLineEdit::returnPressed, this, [this] { ask(question_->text()); });
   connect(ask_button_, &QPushButton::clicked, this, [this] { ask(question_->text()); });
@@ -59,7 +59,7 @@ void ChatPanel::set_backend(AnswerBackend* backend) {
     connect(backend_, &AnswerBackend::finished, this, &ChatPanel::on_finished);
     connect(backend_, &AnswerBackend::failed, this, &ChatPanel::on_failed);
   }
-  status_->setText(backend_ ? QString() : tr("Load a model to ask questions (Model menu)."));
+  status_->setText(backend_ ? QString() : tr("No model loaded."));
   set_answering(false);
 }
 
@@ -116,7 +116,6 @@ void ChatPanel::on_failed(const QString& message) {
 void ChatPanel::set_answering(bool answering) {
   answering_ = answering;
   ask_button_->setEnabled(backend_ && !answering);
-  question_->setEnabled(backend_ != nullptr);
   stop_button_->setEnabled(answering);
 }
 

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <utility>
 
 #include "ui/pdf_view.h"
 #include "ui/text_view.h"
@@ -72,6 +73,18 @@ void DocumentView::build_tool_row() {
     page_box_->selectAll();
   });
 
+  // Tool buttons show the short icon text; menus and tooltips the full name.
+  const std::pair<QAction*, QString> short_names[] = {
+      {zoom_out_action_, QStringLiteral("\u2212")}, {zoom_in_action_, QStringLiteral("+")},
+      {fit_width_action_, tr("Fit")}, {find_previous_action_, QStringLiteral("\u25B2")},
+      {find_next_action_, QStringLiteral("\u25BC")}};
+  for (const auto& [action, text] : short_names) {
+    action->setToolTip(QStringLiteral("%1 (%2)").arg(action->text().remove(QLatin1Char('&')),
+                                                     action->shortcut().toString(
+                                                         QKeySequence::NativeText)));
+    action->setIconText(text);
+  }
+
   page_box_ = new QSpinBox(this);
   page_box_->setObjectName(QStringLiteral("PageBox"));
   page_box_->setKeyboardTracking(false);
@@ -84,6 +97,7 @@ void DocumentView::build_tool_row() {
   find_box_->setObjectName(QStringLiteral("FindBox"));
   find_box_->setPlaceholderText(tr("Find in document"));
   find_box_->setClearButtonEnabled(true);
+  find_box_->setMinimumWidth(160);
   connect(find_box_, &QLineEdit::returnPressed, this, [this] { find(find_box_->text()); });
   find_status_ = new QLabel(this);
 
@@ -128,6 +142,8 @@ void DocumentView::set_document(std::shared_ptr<const LoadedDocument> document) 
   page_box_->setEnabled(pages);
   page_box_->setRange(pages ? 1 : 0, pages ? pdf_view_->page_count() : 0);
   page_total_->setText(pages ? tr("of %1").arg(pdf_view_->page_count()) : QString());
+  // Start at the width of the view when it is known (shown); hidden views keep zoom 1.
+  if (pages && isVisible()) pdf_view_->fit_width();
   update_page_box();
 }
 

@@ -171,8 +171,8 @@ void MainWindow::open_path(const QString& path) {
 void MainWindow::set_answer_backend(AnswerBackend* backend) { chat_->set_backend(backend); }
 
 void MainWindow::show_document(const std::shared_ptr<const LoadedDocument>& document) {
+  centre_->setCurrentWidget(document_view_);  // first, so the view knows its width
   document_view_->set_document(document);
-  centre_->setCurrentWidget(document_view_);
   const app::Document& doc = document->doc;
   const QString title = QString::fromStdString(doc.title);
   setWindowTitle(tr("%1 — Quire").arg(title));

@@ -86,8 +86,11 @@ void PdfView::go_to_page(int page) {
 void PdfView::scroll_to(int page, const QRectF& rect_points) {
   PdfPageWidget* widget = page_widget(page);
   if (!widget) return;
-  // Positions are only valid once the layout has run; it may not have yet (hidden window).
+  // Positions and the scroll range are only valid once the layout has run, which Qt otherwise
+  // defers to a later event (and skips while hidden). Resizing the container now also updates
+  // the scroll bar range at once (QScrollArea watches its widget's resize events).
   container_->layout()->activate();
+  container_->resize(container_->sizeHint().expandedTo(viewport()->size()));
   int y = widget->y();
   if (!rect_points.isNull()) {
     // Keep the passage in the upper third of the viewport, with the page above it in view.
@@ -109,7 +112,10 @@ void PdfView::fit_width() {
   double widest = 0.0;
   for (const PdfPageWidget* widget : pages_) widest = std::max(widest, widget->page_width_points());
   if (widest <= 0.0) return;
-  const int available = viewport()->width() - 2 * kPageGap;
+  // The container's margins, and the vertical scroll bar when it is about to appear, take room.
+  const QMargins margins = container_->layout()->contentsMargins();
+  const int scroll_bar = verticalScrollBar()->isVisible() ? 0 : verticalScrollBar()->sizeHint().width();
+  const int available = viewport()->width() - margins.left() - margins.right() - scroll_bar - 2;
   set_zoom(double(available) * 72.0 / (widest * kDpiAtZoom1));
 }
 

@@ -44,7 +44,10 @@ void ScreenshotTour::begin() {
     steps_.push_back([this] { grab(QStringLiteral("02-find.png"), window_); });
   }
   if (view->showing_pages()) {
-    steps_.push_back([view] { view->pdf_view()->fit_width(); });
+    steps_.push_back([view] {
+      view->pdf_view()->zoom_in();
+      view->pdf_view()->zoom_in();
+    });
     steps_.push_back([this] { grab(QStringLiteral("03-zoom.png"), window_); });
   }
   if (!question_.isEmpty()) {

@@ -27,6 +27,7 @@ SettingsDialog::SettingsDialog(const AppSettings& values, QWidget* parent)
     : QDialog(parent), values_(values) {
   setObjectName(QStringLiteral("SettingsDialog"));
   setWindowTitle(tr("Quire Settings"));
+  setMinimumWidth(480);
   attention_ = combo({QStringLiteral("full"), QStringLiteral("tensorized"),
                       QStringLiteral("hybrid")},
                      values.attention, this);
@@ -54,7 +55,9 @@ SettingsDialog::SettingsDialog(const AppSettings& values, QWidget* parent)
                                                           data_folder_->text());
     if (!dir.isEmpty()) data_folder_->setText(dir);
   });
-  auto* folder_row = new QHBoxLayout;
+  auto* folder_widget = new QWidget(this);
+  auto* folder_row = new QHBoxLayout(folder_widget);
+  folder_row->setContentsMargins(0, 0, 0, 0);
   folder_row->addWidget(data_folder_, 1);
   folder_row->addWidget(browse);
 
@@ -65,7 +68,11 @@ SettingsDialog::SettingsDialog(const AppSettings& values, QWidget* parent)
   form->addRow(tr("&KV cache type:"), kv_type_);
   form->addRow(tr("&Threads:"), threads_);
   form->addRow(tr("De&vice:"), device_);
-  form->addRow(tr("Data &folder:"), folder_row);
+  form->addRow(tr("Data &folder:"), folder_widget);
+  // The mnemonic goes to the text box, not to the row's container.
+  if (auto* label = qobject_cast<QLabel*>(form->labelForField(folder_widget))) {
+    label->setBuddy(data_folder_);
+  }
   error_ = new QLabel(this);
   error_->setWordWrap(true);
   auto* note = new QLabel(tr("Changes apply to the next model load. A new data folder is used "
