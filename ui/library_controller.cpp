@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "app/documents/extract.h"
+#include "app/store/batch_repo.h"
 #include "app/store/database.h"
+#include "app/store/session_repo.h"
 #include "app/store/sha256.h"
 
 namespace quire::ui {
@@ -32,6 +34,25 @@ app::SourceStamp stamp_text(const std::filesystem::path& folder, const app::Docu
   return stamp;
 }
 
+Result<LibraryListing> read_listing(const std::filesystem::path& database) {
+  auto db = app::Database::open(database);
+  if (!db) return db.error();
+  LibraryListing listing;
+  auto documents = app::DocumentRepo(*db).list();
+  if (!documents) return documents.error();
+  listing.documents = std::move(*documents);
+  app::SessionRepo sessions(*db);
+  for (const app::DocumentRow& row : listing.documents) {
+    auto of_document = sessions.list_for_document(row.id);
+    if (!of_document) return of_document.error();
+    if (!of_document->empty()) listing.sessions[row.id] = std::move(*of_document);
+  }
+  auto runs = app::BatchRepo(*db).list_runs();
+  if (!runs) return runs.error();
+  listing.batch_runs = std::move(*runs);
+  return listing;
+}
+
 }  // namespace
 
 LibraryController::LibraryController(std::filesystem::path database, QObject* parent)
@@ -46,18 +67,13 @@ LibraryController::LibraryController(std::filesystem::path database, QObject* pa
 
 void LibraryController::refresh() {
   runner_.submit([this](std::stop_token) {
-    auto db = app::Database::open(database_);
-    if (!db) {
-      runner_.post([this, e = db.error()] { emit ingestFailed(QString(), qstr(e.message)); });
+    auto listing = read_listing(database_);
+    if (!listing) {
+      runner_.post([this, e = listing.error()] { emit ingestFailed(QString(), qstr(e.message)); });
       return;
     }
-    auto rows = app::DocumentRepo(*db).list();
-    if (!rows) {
-      runner_.post([this, e = rows.error()] { emit ingestFailed(QString(), qstr(e.message)); });
-      return;
-    }
-    runner_.post([this, rows = std::move(*rows)]() mutable {
-      documents_ = std::move(rows);
+    runner_.post([this, listing = std::move(*listing)]() mutable {
+      listing_ = std::move(listing);
       emit documentsChanged();
     });
   });

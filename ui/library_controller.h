@@ -18,6 +18,7 @@
 #include "app/store/document_repo.h"
 #include "engine/base/progress.h"
 #include "ui/job_runner.h"
+#include "ui/library_listing.h"
 
 Q_DECLARE_METATYPE(quire::ProgressUpdate)
 
@@ -30,7 +31,8 @@ class LibraryController : public QObject {
   // database: the store file (app::Paths::database()); created and migrated when missing.
   explicit LibraryController(std::filesystem::path database, QObject* parent = nullptr);
 
-  // Reloads the document list from the store; documentsChanged() follows.
+  // Reloads documents, their sessions and the batch runs from the store; documentsChanged()
+  // follows (also after every ingest, cancelled or not).
   void refresh();
   // Ingests each path (a file, or a folder read as a code folder) as one document, in order.
   // Unchanged files (same content hash as stored) are not extracted again.
@@ -39,8 +41,9 @@ class LibraryController : public QObject {
   void shutdown();
   bool busy() const { return runner_.busy(); }
 
-  // The last listed documents, most recently ingested first.
-  const std::vector<app::DocumentRow>& documents() const { return documents_; }
+  // The last listing read from the store.
+  const LibraryListing& listing() const { return listing_; }
+  const std::vector<app::DocumentRow>& documents() const { return listing_.documents; }
   const std::filesystem::path& database() const { return database_; }
 
  signals:
@@ -50,6 +53,7 @@ class LibraryController : public QObject {
   // One path was stored; document_id is its row.
   void documentIngested(const QString& path, qint64 document_id);
   // One path failed (bad file, cancelled, store error); message says what and what to do.
+  // path is empty when reading the library listing failed.
   void ingestFailed(const QString& path, const QString& message);
   // Every queued ingest has ended (stored, failed or cancelled).
   void ingestFinished();
@@ -58,7 +62,7 @@ class LibraryController : public QObject {
   void run_ingest(const QString& path, std::stop_token stop);
 
   std::filesystem::path database_;
-  std::vector<app::DocumentRow> documents_;
+  LibraryListing listing_;
   JobRunner runner_;
   bool ingesting_ = false;
 };

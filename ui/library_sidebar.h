@@ -1,7 +1,8 @@
-// LibrarySidebar: the library as a tree: "Documents" (what the store holds, newest first) and
-// "Recent" (paths opened lately). Activating a document emits documentActivated; activating a
-// recent path emits recentActivated (the window ingests it again, which is instant when the file
-// is unchanged).
+// LibrarySidebar: the library as a tree: "Documents" (what the store holds, newest first, each
+// with its chat sessions as children), "Batch runs" and "Recent" (paths opened lately).
+// Activating a document or one of its sessions emits documentActivated (and sessionActivated);
+// a batch run emits batchRunActivated; a recent path emits recentActivated (the window ingests it
+// again, which is instant when the file is unchanged).
 //
 // Threads: GUI thread only. It shows what it is given; the LibraryController reads the store.
 #pragma once
@@ -9,9 +10,7 @@
 #include <QStringList>
 #include <QWidget>
 
-#include <vector>
-
-#include "app/store/document_repo.h"
+#include "ui/library_listing.h"
 
 class QModelIndex;
 class QStandardItem;
@@ -27,20 +26,25 @@ class LibrarySidebar : public QWidget {
   // Item data roles: the document id (documents) or the path (recent items).
   static constexpr int kDocumentIdRole = Qt::UserRole + 1;
   static constexpr int kPathRole = Qt::UserRole + 2;
+  static constexpr int kSessionIdRole = Qt::UserRole + 3;
+  static constexpr int kBatchRunIdRole = Qt::UserRole + 4;
 
   explicit LibrarySidebar(QWidget* parent = nullptr);
 
-  void set_documents(const std::vector<app::DocumentRow>& rows);
+  void set_listing(const LibraryListing& listing);
   void set_recent(const QStringList& paths);
 
   QStandardItemModel* model() const { return model_; }
   QTreeView* view() const { return view_; }
-  // The "Documents" and "Recent" group items.
+  // The "Documents", "Batch runs" and "Recent" group items.
   QStandardItem* documents_group() const { return documents_; }
+  QStandardItem* batch_group() const { return batches_; }
   QStandardItem* recent_group() const { return recent_; }
 
  signals:
   void documentActivated(qint64 document_id);
+  void sessionActivated(qint64 session_id);
+  void batchRunActivated(qint64 run_id);
   void recentActivated(const QString& path);
 
  private:
@@ -49,6 +53,7 @@ class LibrarySidebar : public QWidget {
   QStandardItemModel* model_;
   QTreeView* view_;
   QStandardItem* documents_;
+  QStandardItem* batches_;
   QStandardItem* recent_;
 };
 

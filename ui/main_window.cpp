@@ -132,7 +132,7 @@ void MainWindow::build_menus() {
 
 void MainWindow::connect_controllers() {
   connect(library_, &LibraryController::documentsChanged, this,
-          [this] { sidebar_->set_documents(library_->documents()); });
+          [this] { sidebar_->set_listing(library_->listing()); });
   connect(library_, &LibraryController::ingestProgress, progress_,
           &JobProgressWidget::show_progress);
   connect(library_, &LibraryController::ingestFinished, progress_, &JobProgressWidget::finish);

@@ -4,10 +4,13 @@
 #include <QSignalSpy>
 #include <QStandardItem>
 #include <QTemporaryDir>
+#include <QTreeView>
 #include <QtTest>
 
 #include "app/store/database.h"
+#include "app/store/batch_repo.h"
 #include "app/store/document_repo.h"
+#include "app/store/session_repo.h"
 #include "ui/library_controller.h"
 #include "ui/library_sidebar.h"
 #include "ui_test_files.h"
@@ -42,7 +45,7 @@ class TestLibraryController : public QObject {
     LibraryController library(db_path(dir));
     LibrarySidebar sidebar;
     QObject::connect(&library, &LibraryController::documentsChanged, &sidebar,
-                     [&] { sidebar.set_documents(library.documents()); });
+                     [&] { sidebar.set_listing(library.listing()); });
     QSignalSpy ingested(&library, &LibraryController::documentIngested);
     QSignalSpy failed(&library, &LibraryController::ingestFailed);
     QSignalSpy progress(&library, &LibraryController::ingestProgress);
@@ -78,6 +81,50 @@ class TestLibraryController : public QObject {
     QCOMPARE(ingested[2][1].toLongLong(), text_id);
     QTRY_COMPARE(changed.size(), 2);
     QCOMPARE(library.documents().size(), size_t(2));
+  }
+
+  void sessions_and_batch_runs_appear_under_their_groups() {
+    QTemporaryDir dir;
+    const QString text = dir.filePath(QStringLiteral("book.txt"));
+    QVERIFY(t::write_text_file(text, t::numbered_lines(10, 2)));
+    LibraryController library(db_path(dir));
+    QSignalSpy ingested(&library, &LibraryController::documentIngested);
+    QSignalSpy changed(&library, &LibraryController::documentsChanged);
+    library.ingest({text});
+    QVERIFY(changed.wait(20000));
+    QCOMPARE(ingested.size(), 1);
+    const qint64 doc_id = ingested[0][1].toLongLong();
+    {
+      // Another part of Quire (the ask pipeline, batch runs) writes these rows.
+      auto db = quire::app::Database::open(db_path(dir));
+      QVERIFY(db.ok());
+      QVERIFY(quire::app::SessionRepo(*db).create(doc_id, "About chapter one", "fp", "full").ok());
+      QVERIFY(quire::app::BatchRepo(*db)
+                  .create_run("Weekly review", "What changed?", "fp", "full", {"/a.txt", "/b.txt"})
+                  .ok());
+    }
+    library.refresh();
+    QVERIFY(changed.wait(20000));
+
+    LibrarySidebar sidebar;
+    sidebar.set_listing(library.listing());
+    QCOMPARE(sidebar.documents_group()->rowCount(), 1);
+    QStandardItem* doc = sidebar.documents_group()->child(0);
+    QCOMPARE(doc->rowCount(), 1);
+    QCOMPARE(doc->child(0)->text(), QStringLiteral("About chapter one"));
+    QCOMPARE(sidebar.batch_group()->rowCount(), 1);
+    QVERIFY(sidebar.batch_group()->child(0)->text().startsWith(QStringLiteral("Weekly review")));
+
+    QSignalSpy opened(&sidebar, &LibrarySidebar::documentActivated);
+    QSignalSpy session(&sidebar, &LibrarySidebar::sessionActivated);
+    QSignalSpy run(&sidebar, &LibrarySidebar::batchRunActivated);
+    emit sidebar.view()->activated(doc->child(0)->index());
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(opened[0][0].toLongLong(), doc_id);
+    QCOMPARE(session.size(), 1);
+    emit sidebar.view()->activated(sidebar.batch_group()->child(0)->index());
+    QCOMPARE(run.size(), 1);
+    QCOMPARE(opened.size(), 1);
   }
 
   void a_missing_file_fails_with_its_path_and_the_rest_goes_on() {
