@@ -64,9 +64,10 @@ void DocumentView::build_tool_row() {
     find_box_->setFocus();
     find_box_->selectAll();
   });
-  find_next_action_ = make(tr("Find &Next"), QKeySequence::FindNext,
+  // F3 / Shift+F3 rather than the platform's FindNext list, which on X11 includes Ctrl+G.
+  find_next_action_ = make(tr("Find &Next"), QKeySequence(Qt::Key_F3),
                            [this] { find(find_box_->text(), false); });
-  find_previous_action_ = make(tr("Find &Previous"), QKeySequence::FindPrevious,
+  find_previous_action_ = make(tr("Find &Previous"), QKeySequence(Qt::SHIFT | Qt::Key_F3),
                                [this] { find(find_box_->text(), true); });
   go_to_page_action_ = make(tr("&Go to Page..."), QKeySequence(Qt::CTRL | Qt::Key_G), [this] {
     page_box_->setFocus();
@@ -133,8 +134,12 @@ void DocumentView::set_document(std::shared_ptr<const LoadedDocument> document) 
   find_status_->clear();
   const bool pages = document_ && document_->pdf;
   pdf_view_->set_document(pages ? document_->pdf : nullptr);
-  text_view_->set_text(document_ && !pages ? QString::fromStdString(document_->doc.text)
-                                           : QString());
+  segment_lines_.clear();
+  if (document_ && !pages) {
+    show_text();
+  } else {
+    text_view_->set_text(QString());
+  }
   stack_->setCurrentWidget(pages ? static_cast<QWidget*>(pdf_view_) : text_view_);
   for (QAction* a : {zoom_in_action_, zoom_out_action_, fit_width_action_, go_to_page_action_}) {
     a->setEnabled(pages);
@@ -161,15 +166,47 @@ bool DocumentView::find(const QString& text, bool backwards) {
   return found;
 }
 
+void DocumentView::show_text() {
+  const app::Document& doc = document_->doc;
+  if (doc.kind != "code") {
+    for (const app::Segment& s : doc.segments) {
+      segment_lines_.push_back(line_at(doc.text, s.char_begin));
+    }
+    text_view_->set_text(QString::fromStdString(doc.text));
+    return;
+  }
+  QString shown;
+  std::vector<int> numbers;
+  const std::string* file = nullptr;
+  for (const app::Segment& s : doc.segments) {
+    if (!file || *file != s.file) {
+      file = &s.file;
+      shown += QStringLiteral("\u2500\u2500 %1\n").arg(QString::fromStdString(s.file));
+      numbers.push_back(0);
+    }
+    segment_lines_.push_back(int(numbers.size()) + 1);
+    const auto begin = size_t(std::clamp<int64_t>(s.char_begin, 0, int64_t(doc.text.size())));
+    const auto end =
+        size_t(std::clamp<int64_t>(s.char_end, int64_t(begin), int64_t(doc.text.size())));
+    QString text = QString::fromUtf8(doc.text.data() + begin, qsizetype(end - begin));
+    if (!text.endsWith(QLatin1Char('\n'))) text += QLatin1Char('\n');
+    const int lines = int(text.count(QLatin1Char('\n')));
+    for (int i = 0; i < lines; ++i) numbers.push_back(s.line_start + i);
+    shown += text;
+  }
+  text_view_->set_text(shown, std::move(numbers));
+}
+
 int DocumentView::text_line_for(const Location& where) const {
   const app::Document& doc = document_->doc;
-  for (const app::Segment& s : doc.segments) {
+  for (size_t i = 0; i < doc.segments.size() && i < segment_lines_.size(); ++i) {
+    const app::Segment& s = doc.segments[i];
     if (where.page > 0) {
-      if (s.page && *s.page == where.page) return line_at(doc.text, s.char_begin);
+      if (s.page && *s.page == where.page) return segment_lines_[i];
     } else if (!where.file.isEmpty()) {
       if (QString::fromStdString(s.file) == where.file && where.line >= s.line_start &&
           where.line <= s.line_end) {
-        return line_at(doc.text, s.char_begin) + (where.line - s.line_start);
+        return segment_lines_[i] + (where.line - s.line_start);
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
 
 #include "ui/document_controller.h"
 #include "ui/location.h"
@@ -51,10 +52,14 @@ class DocumentView : public QWidget {
  private:
   void build_tool_row();
   void update_page_box();
-  // Line (1-based, in the document text) where `where` starts; 0 when unknown.
+  // Fills the text view: the document text, and for code folders a heading line with the file
+  // name before each file and per-file line numbers in the gutter. Sets segment_lines_.
+  void show_text();
+  // Line (1-based, in the shown text) where `where` starts; 0 when unknown.
   int text_line_for(const Location& where) const;
 
   std::shared_ptr<const LoadedDocument> document_;
+  std::vector<int> segment_lines_;  // shown-text line (1-based) of each segment's first line
   QStackedWidget* stack_ = nullptr;
   PdfView* pdf_view_ = nullptr;
   TextView* text_view_ = nullptr;

@@ -40,6 +40,7 @@ PdfView::~PdfView() {
 void PdfView::set_document(std::shared_ptr<Poppler::Document> pdf) {
   delete takeWidget();
   pages_.clear();
+  find_text_.clear();
   find_page_ = find_index_ = -1;
   pdf_ = std::move(pdf);
   container_ = new QWidget;
@@ -114,7 +115,8 @@ void PdfView::fit_width() {
   if (widest <= 0.0) return;
   // The container's margins, and the vertical scroll bar when it is about to appear, take room.
   const QMargins margins = container_->layout()->contentsMargins();
-  const int scroll_bar = verticalScrollBar()->isVisible() ? 0 : verticalScrollBar()->sizeHint().width();
+  const int scroll_bar =
+      verticalScrollBar()->isVisible() ? 0 : verticalScrollBar()->sizeHint().width();
   const int available = viewport()->width() - margins.left() - margins.right() - scroll_bar - 2;
   set_zoom(double(available) * 72.0 / (widest * kDpiAtZoom1));
 }

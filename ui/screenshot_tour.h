@@ -1,7 +1,8 @@
 // ScreenshotTour: for `quire --screenshot DIR` (tests/ui/screenshots.sh). Once the document
 // given on the command line is shown, it walks through the main views and writes one PNG per
 // view into DIR, then closes the window: 01-document.png, 02-find.png (when a find text is
-// given), 03-zoom.png (PDFs, zoomed in twice), 04-chat.png (the question typed and asked), 05-settings.png.
+// given), 03-zoom.png (PDFs, zoomed in twice), 04-chat.png (the question typed and asked),
+// 05-settings.png.
 // A person looks at them; nothing compares them automatically.
 //
 // Threads: GUI thread only; steps are spaced by timers so that each view has painted.

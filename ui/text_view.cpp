@@ -7,9 +7,11 @@
 #include <QResizeEvent>
 #include <QStringList>
 #include <QTextBlock>
+#include <QTextCharFormat>
 #include <QTextDocument>
 
 #include <algorithm>
+#include <utility>
 
 namespace quire::ui {
 
@@ -41,15 +43,33 @@ TextView::TextView(QWidget* parent) : QPlainTextEdit(parent), gutter_(new Gutter
 
 int TextView::gutter_width() const {
   int digits = 1;
-  for (int n = std::max(1, blockCount()); n >= 10; n /= 10) ++digits;
+  const int largest = line_numbers_.empty()
+                          ? blockCount()
+                          : *std::max_element(line_numbers_.begin(), line_numbers_.end());
+  for (int n = std::max(1, largest); n >= 10; n /= 10) ++digits;
   return 12 + fontMetrics().horizontalAdvance(QLatin1Char('9')) * digits;
 }
 
-void TextView::set_text(const QString& text) {
+void TextView::set_text(const QString& text, std::vector<int> line_numbers) {
   highlight_begin_ = highlight_end_ = -1;
   setExtraSelections({});
+  line_numbers_ = std::move(line_numbers);
   setPlainText(text);
+  QTextCharFormat heading;
+  heading.setFontWeight(QFont::Bold);
+  for (size_t b = 0; b < line_numbers_.size(); ++b) {
+    if (line_numbers_[b] != 0) continue;
+    QTextCursor cursor(document()->findBlockByNumber(int(b)));
+    cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+    cursor.setCharFormat(heading);
+  }
+  setViewportMargins(gutter_width(), 0, 0, 0);
   go_to_line(1);
+}
+
+int TextView::gutter_number(int block) const {
+  if (line_numbers_.empty()) return block + 1;
+  return block >= 0 && size_t(block) < line_numbers_.size() ? line_numbers_[size_t(block)] : 0;
 }
 
 void TextView::go_to_line(int line) {
@@ -132,8 +152,11 @@ void TextView::paint_gutter(QPaintEvent* event) {
   while (block.isValid() && top <= event->rect().bottom()) {
     const int bottom = top + int(blockBoundingRect(block).height());
     if (block.isVisible() && bottom >= event->rect().top()) {
-      painter.drawText(0, top, gutter_->width() - 6, line_height, Qt::AlignRight,
-                       QString::number(block.blockNumber() + 1));
+      const int number = gutter_number(block.blockNumber());
+      if (number > 0) {
+        painter.drawText(0, top, gutter_->width() - 6, line_height, Qt::AlignRight,
+                         QString::number(number));
+      }
     }
     block = block.next();
     top = bottom;

@@ -2,11 +2,14 @@
 // EPUB text and code folders. Offers find and passage highlighting.
 //
 // Threads: GUI thread only.
-// Lines: 1-based block numbers of the shown text (a block is a '\n'-terminated line).
+// Lines: 1-based block numbers of the shown text (a block is a '\n'-terminated line). The gutter
+// may show other numbers (a code folder's per-file lines), given with set_text().
 #pragma once
 
 #include <QPlainTextEdit>
 #include <QString>
+
+#include <vector>
 
 namespace quire::ui {
 
@@ -16,7 +19,11 @@ class TextView : public QPlainTextEdit {
  public:
   explicit TextView(QWidget* parent = nullptr);
 
-  void set_text(const QString& text);
+  // line_numbers: per block, the number the gutter shows, 0 marking a heading block (a file name:
+  // drawn bold, no number); empty shows 1, 2, 3 ...
+  void set_text(const QString& text, std::vector<int> line_numbers = {});
+  // What the gutter shows for a 0-based block: its number, or 0 for a heading.
+  int gutter_number(int block) const;
   // Moves the cursor to the start of `line` (clamped) and scrolls it into view.
   void go_to_line(int line);
   // The 1-based line of the cursor.
@@ -45,6 +52,7 @@ class TextView : public QPlainTextEdit {
   Gutter* gutter_;
   int highlight_begin_ = -1;
   int highlight_end_ = -1;
+  std::vector<int> line_numbers_;
 };
 
 }  // namespace quire::ui

@@ -23,4 +23,8 @@ QUIRE_HOME="${work}/home" QUIRE_LOG=info timeout 120 \
   "${quire}" "${work}/harbour.pdf" --screenshot "${out}" --find lighthouse \
   --ask "When was the lighthouse first lit?"
 
-ls -1 "${out}"/*.png
+missing=0
+for name in 01-document 02-find 03-zoom 04-chat 05-settings; do
+  if [ -s "${out}/${name}.png" ]; then echo "${out}/${name}.png"; else echo "missing: ${name}.png" >&2; missing=1; fi
+done
+exit "${missing}"

@@ -172,8 +172,13 @@ class TestDocumentView : public QObject {
     const QString highlighted = text->toPlainText().mid(
         text->highlight_begin(), text->highlight_end() - text->highlight_begin());
     QCOMPARE(highlighted, QStringLiteral("int value_7 = 7;"));
-    // file_00001.cpp comes second in the folder's stable (sorted) order: 30 lines after file 0.
-    QCOMPARE(text->current_line(), 30 + 7);
+    // file_00001.cpp comes second in the folder's stable (sorted) order: after file 0's heading
+    // and 30 lines, then its own heading. The gutter shows the line within the file.
+    QCOMPARE(text->current_line(), 1 + 30 + 1 + 7);
+    QCOMPARE(text->gutter_number(text->current_line() - 1), 7);
+    QCOMPARE(text->gutter_number(31), 0);  // the heading of file_00001.cpp
+    QVERIFY(text->document()->findBlockByNumber(31).text().endsWith(
+        QStringLiteral("file_00001.cpp")));
     QVERIFY(!view.show_location(Location{0, QStringLiteral("nope.cpp"), 1, QString()}));
   }
 };

@@ -44,6 +44,21 @@ class TestMainWindow : public QObject {
     QVERIFY(!window.windowIcon().isNull());
   }
 
+  void no_two_actions_share_a_shortcut() {
+    MainWindow window{QString()};
+    QStringList seen;
+    for (const QAction* action : window.findChildren<QAction*>()) {
+      for (const QKeySequence& keys : action->shortcuts()) {
+        const QString text = keys.toString();
+        QVERIFY2(!seen.contains(text), qPrintable(text + " is bound twice"));
+        seen << text;
+      }
+    }
+    QVERIFY(seen.contains(QKeySequence(QKeySequence::Open).toString()));
+    QVERIFY(seen.contains(QStringLiteral("Ctrl+G")));
+    QVERIFY(seen.contains(QStringLiteral("F3")));
+  }
+
   void quit_closes_the_window() {
     MainWindow window{QString()};
     window.show();
@@ -97,8 +112,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.sidebar()->recent_group()->rowCount(), 1);
     QCOMPARE(window.recent_paths(), QStringList{path});
     window.close();
-    QCOMPARE(QSettings(ini, QSettings::IniFormat).value(QStringLiteral("recent/paths")).toStringList(),
-             QStringList{path});
+    const QSettings saved(ini, QSettings::IniFormat);
+    QCOMPARE(saved.value(QStringLiteral("recent/paths")).toStringList(), QStringList{path});
     MainWindow again(ini, dir.filePath(QStringLiteral("quire.db")).toStdString());
     QCOMPARE(again.recent_paths(), QStringList{path});
   }
