@@ -3,50 +3,218 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QUrl>
 
 #include "quire/version.h"
+#include "ui/chat_panel.h"
+#include "ui/document_controller.h"
+#include "ui/document_view.h"
+#include "ui/job_progress_widget.h"
+#include "ui/library_controller.h"
+#include "ui/library_sidebar.h"
+#include "ui/settings_dialog.h"
 
 // The icons live in a static library, whose resource initializer the linker would drop unless
 // something refers to it; Q_INIT_RESOURCE must stand outside any namespace.
 static void init_quire_resources() { Q_INIT_RESOURCE(quire); }
 
 namespace quire::ui {
+namespace {
 
-MainWindow::MainWindow(QString settings_file, QWidget* parent)
+QStringList local_paths(const QMimeData* mime) {
+  QStringList paths;
+  if (!mime || !mime->hasUrls()) return paths;
+  for (const QUrl& url : mime->urls()) {
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  }
+  return paths;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QWidget* parent)
     : QMainWindow(parent), settings_file_(std::move(settings_file)) {
   init_quire_resources();
   setWindowTitle(tr("Quire"));
   setWindowIcon(QIcon(QStringLiteral(":/quire/icons/quire.svg")));
   setObjectName(QStringLiteral("MainWindow"));
+  setAcceptDrops(true);
+
+  library_ = new LibraryController(database, this);
+  documents_ = new DocumentController(database, this);
 
   auto* welcome = new QLabel(
-      tr("<h2>Quire</h2><p>Read whole books, PDFs and codebases with a local Llama model.</p>"),
+      tr("<h2>Quire</h2><p>Read whole books, PDFs and codebases with a local Llama model.</p>"
+         "<p>Open a file or folder (Ctrl+O), or drop it here.</p>"),
       this);
   welcome->setObjectName(QStringLiteral("WelcomePage"));
   welcome->setAlignment(Qt::AlignCenter);
   welcome->setWordWrap(true);
-  setCentralWidget(welcome);
+  document_view_ = new DocumentView(this);
+  centre_ = new QStackedWidget(this);
+  centre_->addWidget(welcome);
+  centre_->addWidget(document_view_);
+  setCentralWidget(centre_);
 
+  progress_ = new JobProgressWidget(this);
+  statusBar()->addPermanentWidget(progress_);
+  build_docks();
   build_menus();
+  connect_controllers();
   statusBar()->showMessage(tr("No document open"));
   resize(1100, 760);
   restore_state();
+  if (!database.empty()) library_->refresh();
+}
+
+// Members are QObject children; the controllers' destructors (after this body) join their
+// workers. Shutting them down first makes the order explicit: no job outlives the widgets.
+MainWindow::~MainWindow() {
+  library_->shutdown();
+  documents_->shutdown();
+}
+
+void MainWindow::build_docks() {
+  sidebar_ = new LibrarySidebar(this);
+  auto* library_dock = new QDockWidget(tr("Library"), this);
+  library_dock->setObjectName(QStringLiteral("LibraryDock"));
+  library_dock->setWidget(sidebar_);
+  addDockWidget(Qt::LeftDockWidgetArea, library_dock);
+
+  chat_ = new ChatPanel(this);
+  auto* chat_dock = new QDockWidget(tr("Chat"), this);
+  chat_dock->setObjectName(QStringLiteral("ChatDock"));
+  chat_dock->setWidget(chat_);
+  addDockWidget(Qt::RightDockWidgetArea, chat_dock);
+  resizeDocks({library_dock, chat_dock}, {240, 340}, Qt::Horizontal);
 }
 
 void MainWindow::build_menus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  open_action_ = file->addAction(tr("&Open File..."), this, &MainWindow::choose_file);
+  open_action_->setShortcut(QKeySequence::Open);
+  open_action_->setObjectName(QStringLiteral("OpenAction"));
+  open_folder_action_ = file->addAction(tr("Open &Folder..."), this, &MainWindow::choose_folder);
+  open_folder_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+  recent_menu_ = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  settings_action_ = file->addAction(tr("&Settings..."), this, &MainWindow::show_settings);
+  settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+  settings_action_->setMenuRole(QAction::PreferencesRole);
+  file->addSeparator();
   quit_action_ = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit_action_->setShortcut(QKeySequence::Quit);
   quit_action_->setObjectName(QStringLiteral("QuitAction"));
 
+  view_menu_ = menuBar()->addMenu(tr("&View"));
+  for (QAction* a : document_view_->view_actions()) view_menu_->addAction(a);
+  view_menu_->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) {
+    view_menu_->addAction(dock->toggleViewAction());
+  }
+
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   about_action_ = help->addAction(tr("&About Quire"), this, &MainWindow::show_about);
   about_action_->setObjectName(QStringLiteral("AboutAction"));
+}
+
+void MainWindow::connect_controllers() {
+  connect(library_, &LibraryController::documentsChanged, this,
+          [this] { sidebar_->set_listing(library_->listing()); });
+  connect(library_, &LibraryController::ingestProgress, progress_,
+          &JobProgressWidget::show_progress);
+  connect(library_, &LibraryController::ingestFinished, progress_, &JobProgressWidget::finish);
+  connect(progress_, &JobProgressWidget::cancelRequested, library_, &LibraryController::cancel);
+  connect(library_, &LibraryController::ingestFailed, this,
+          [this](const QString& path, const QString& message) {
+            if (path == pending_open_) pending_open_.clear();
+            statusBar()->showMessage(message);
+          });
+  connect(library_, &LibraryController::documentIngested, this,
+          [this](const QString& path, qint64 id) {
+            if (path != pending_open_) return;
+            pending_open_.clear();
+            documents_->load(id);
+          });
+  connect(sidebar_, &LibrarySidebar::documentActivated, documents_, &DocumentController::load);
+  connect(sidebar_, &LibrarySidebar::recentActivated, this, &MainWindow::open_path);
+  connect(documents_, &DocumentController::documentLoaded, this, &MainWindow::show_document);
+  connect(documents_, &DocumentController::loadFailed, this,
+          [this](const QString& message) { statusBar()->showMessage(message); });
+  connect(chat_, &ChatPanel::citationActivated, this, [this](const Location& where) {
+    if (!document_view_->show_location(where)) {
+      statusBar()->showMessage(tr("%1 is not in the open document").arg(where.label()));
+    }
+  });
+}
+
+void MainWindow::open_path(const QString& path) {
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  remember_recent(absolute);
+  pending_open_ = absolute;
+  statusBar()->showMessage(tr("Reading %1...").arg(QFileInfo(absolute).fileName()));
+  library_->ingest({absolute});
+}
+
+void MainWindow::set_answer_backend(AnswerBackend* backend) { chat_->set_backend(backend); }
+
+void MainWindow::show_document(const std::shared_ptr<const LoadedDocument>& document) {
+  centre_->setCurrentWidget(document_view_);  // first, so the view knows its width
+  document_view_->set_document(document);
+  const app::Document& doc = document->doc;
+  const QString title = QString::fromStdString(doc.title);
+  setWindowTitle(tr("%1 — Quire").arg(title));
+  QString what = QString::fromStdString(doc.kind);
+  if (doc.pages > 0) what += tr(", %1 pages").arg(doc.pages);
+  if (doc.kind == "pdf" && !document->pdf) {
+    what += tr("; the PDF file cannot be opened any more, showing its stored text");
+  }
+  statusBar()->showMessage(tr("%1 (%2)").arg(title, what));
+  emit documentShown();
+}
+
+void MainWindow::choose_file() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Open a document"), QString(),
+      tr("Documents (*.pdf *.epub *.txt *.md *.markdown *.html *.htm);;All files (*)"));
+  if (!path.isEmpty()) open_path(path);
+}
+
+void MainWindow::choose_folder() {
+  const QString path = QFileDialog::getExistingDirectory(this, tr("Open a code folder"));
+  if (!path.isEmpty()) open_path(path);
+}
+
+void MainWindow::remember_recent(const QString& path) {
+  recent_.removeAll(path);
+  recent_.prepend(path);
+  while (recent_.size() > kMaxRecent) recent_.removeLast();
+  rebuild_recent_menu();
+  if (settings_file_.isEmpty()) return;
+  QSettings settings(settings_file_, QSettings::IniFormat);
+  settings.setValue(QStringLiteral("recent/paths"), recent_);
+}
+
+void MainWindow::rebuild_recent_menu() {
+  recent_menu_->clear();
+  for (const QString& path : recent_) {
+    recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path] { open_path(path); })
+        ->setToolTip(path);
+  }
+  recent_menu_->setEnabled(!recent_.isEmpty());
+  sidebar_->set_recent(recent_);
 }
 
 void MainWindow::show_about() {
@@ -55,11 +223,38 @@ void MainWindow::show_about() {
                          .arg(QString::fromUtf8(kVersion), QString::fromUtf8(kDescription)));
 }
 
-void MainWindow::restore_state() {
+void MainWindow::show_settings() {
+  SettingsDialog dialog(app_settings_, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  app_settings_ = dialog.values();
   if (settings_file_.isEmpty()) return;
+  QSettings settings(settings_file_, QSettings::IniFormat);
+  save_app_settings(settings, app_settings_);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (!local_paths(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QStringList paths = local_paths(event->mimeData());
+  if (paths.isEmpty()) return;
+  event->acceptProposedAction();
+  // Every dropped item is stored; the last one is shown.
+  for (const QString& path : paths) open_path(path);
+}
+
+void MainWindow::restore_state() {
+  if (settings_file_.isEmpty()) {
+    rebuild_recent_menu();
+    return;
+  }
   QSettings settings(settings_file_, QSettings::IniFormat);
   restoreGeometry(settings.value(QStringLiteral("main_window/geometry")).toByteArray());
   restoreState(settings.value(QStringLiteral("main_window/state")).toByteArray());
+  recent_ = settings.value(QStringLiteral("recent/paths")).toStringList().mid(0, kMaxRecent);
+  app_settings_ = load_app_settings(settings);
+  rebuild_recent_menu();
 }
 
 void MainWindow::save_state() const {
@@ -70,6 +265,10 @@ void MainWindow::save_state() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  // Cancel first: a running ingest rolls back and nothing half-stored remains.
+  library_->shutdown();
+  documents_->shutdown();
+  chat_->stop();
   save_state();
   event->accept();
 }

@@ -1,38 +1,112 @@
-// Quire's main window. For now the frame every view will live in: menus, a welcome page and a
-// status bar, with its geometry kept across runs in the settings file (QUIRE_HOME aware).
-// Thread: GUI thread only.
+// Quire's main window: the library sidebar (left dock), the document view (centre; a welcome
+// page until a document is open), the chat panel (right dock) and a status bar with the progress
+// of long jobs. Files and folders dropped on the window, or chosen with File > Open, are
+// ingested into the store and then shown. Window geometry, dock layout and recent items are kept
+// in the settings INI (QUIRE_HOME aware).
+//
+// Threads: GUI thread only. Store, extraction and loading run on the controllers' workers;
+// closing the window cancels them and waits for them to unwind (nothing half-stored remains).
 #pragma once
 
 #include <QMainWindow>
 #include <QString>
+#include <QStringList>
+
+#include <filesystem>
+#include <memory>
+
+#include "ui/app_settings.h"
 
 class QAction;
+class QMenu;
+class QStackedWidget;
 
 namespace quire::ui {
+
+class AnswerBackend;
+class ChatPanel;
+class DocumentController;
+class DocumentView;
+class JobProgressWidget;
+class LibraryController;
+class LibrarySidebar;
+struct LoadedDocument;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  // settings_file: the INI file that keeps window state (app::Paths::settings_file()); an empty
-  // string keeps nothing (tests).
-  explicit MainWindow(QString settings_file, QWidget* parent = nullptr);
+  static constexpr int kMaxRecent = 10;
+
+  // settings_file: the INI file that keeps window state, recent items and AppSettings
+  // (app::Paths::settings_file()); empty keeps nothing (tests).
+  // database: the store (app::Paths::database()); empty: the library stays empty and opening a
+  // file reports that there is no store.
+  explicit MainWindow(QString settings_file, std::filesystem::path database = {},
+                      QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Ingests `path` (file or folder), remembers it in Recent, and shows it when stored.
+  void open_path(const QString& path);
+  // Where questions go; nullptr until a model is loaded. Borrowed; must outlive the window.
+  void set_answer_backend(AnswerBackend* backend);
 
   QAction* quit_action() const { return quit_action_; }
   QAction* about_action() const { return about_action_; }
+  QAction* open_action() const { return open_action_; }
+  QAction* open_folder_action() const { return open_folder_action_; }
+  QAction* settings_action() const { return settings_action_; }
+  LibraryController* library() const { return library_; }
+  DocumentController* documents() const { return documents_; }
+  LibrarySidebar* sidebar() const { return sidebar_; }
+  DocumentView* document_view() const { return document_view_; }
+  ChatPanel* chat_panel() const { return chat_; }
+  JobProgressWidget* job_progress() const { return progress_; }
+  QStringList recent_paths() const { return recent_; }
+  const AppSettings& app_settings() const { return app_settings_; }
+
+ signals:
+  // A document is shown in the document view.
+  void documentShown();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
  private:
+  void build_docks();
   void build_menus();
+  void connect_controllers();
   void show_about();
+  void show_settings();
+  void choose_file();
+  void choose_folder();
+  void remember_recent(const QString& path);
+  void rebuild_recent_menu();
+  void show_document(const std::shared_ptr<const LoadedDocument>& document);
   void restore_state();
   void save_state() const;
 
   QString settings_file_;
+  AppSettings app_settings_;
+  QStringList recent_;
+  QString pending_open_;  // the path whose ingest, when it ends, opens the document
+
+  LibraryController* library_ = nullptr;
+  DocumentController* documents_ = nullptr;
+  LibrarySidebar* sidebar_ = nullptr;
+  DocumentView* document_view_ = nullptr;
+  ChatPanel* chat_ = nullptr;
+  JobProgressWidget* progress_ = nullptr;
+  QStackedWidget* centre_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QMenu* view_menu_ = nullptr;
   QAction* quit_action_ = nullptr;
   QAction* about_action_ = nullptr;
+  QAction* open_action_ = nullptr;
+  QAction* open_folder_action_ = nullptr;
+  QAction* settings_action_ = nullptr;
 };
 
 }  // namespace quire::ui

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts `quire` under a virtual X server (xvfb-run) on a generated sample PDF, finds a word,
+# asks a question and writes screenshots of the main views to a folder, for a person to look at:
+#   tests/ui/screenshots.sh [BUILD_DIR] [OUT_DIR]     (defaults: build/h, screenshots)
+# The screenshots are taken by quire itself (--screenshot DIR, ui/screenshot_tour.h), so no
+# screen-capture package is needed. The store lives in a throwaway QUIRE_HOME.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="${1:-build/h}"
+out="${2:-screenshots}"
+quire="${build}/bin/quire"
+[ -x "${quire}" ] || { echo "screenshots.sh: ${quire} not found; build the quire target" >&2; exit 2; }
+command -v xvfb-run >/dev/null || { echo "screenshots.sh: xvfb-run missing; apt-get install xvfb xauth" >&2; exit 2; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
+mkdir -p "${out}"
+/usr/bin/python3 "${here}/make_sample_pdf.py" "${work}/harbour.pdf"
+
+QUIRE_HOME="${work}/home" QUIRE_LOG=info timeout 120 \
+  xvfb-run -a -s "-screen 0 1400x900x24" \
+  "${quire}" "${work}/harbour.pdf" --screenshot "${out}" --find lighthouse \
+  --ask "When was the lighthouse first lit?"
+
+missing=0
+for name in 01-document 02-find 03-zoom 04-chat 05-settings; do
+  if [ -s "${out}/${name}.png" ]; then echo "${out}/${name}.png"; else echo "missing: ${name}.png" >&2; missing=1; fi
+done
+exit "${missing}"
