@@ -14,5 +14,8 @@ using CommandRun = std::function<int()>;
 void add_paths_command(CLI::App& root, CommandRun& run);
 void add_inspect_command(CLI::App& root, CommandRun& run);
 void add_ingest_command(CLI::App& root, CommandRun& run);
+void add_generate_command(CLI::App& root, CommandRun& run);
+void add_perplexity_command(CLI::App& root, CommandRun& run);
+void add_bench_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

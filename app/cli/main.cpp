@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   app::add_paths_command(root, run);
   app::add_inspect_command(root, run);
   app::add_ingest_command(root, run);
+  app::add_generate_command(root, run);
+  app::add_perplexity_command(root, run);
+  app::add_bench_command(root, run);
 
   try {
     root.parse(argc, argv);
