@@ -17,5 +17,8 @@ void add_ingest_command(CLI::App& root, CommandRun& run);
 void add_generate_command(CLI::App& root, CommandRun& run);
 void add_perplexity_command(CLI::App& root, CommandRun& run);
 void add_bench_command(CLI::App& root, CommandRun& run);
+void add_debug_command(CLI::App& root, CommandRun& run);
+void add_tokenize_command(CLI::App& root, CommandRun& run);
+void add_logits_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app
