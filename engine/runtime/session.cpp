@@ -107,8 +107,9 @@ void Session::clear() {
 Result<void> Session::restore(std::vector<int32_t> tokens, std::vector<float> logits,
                               std::string_view sampler_state) {
   const int64_t n_vocab = model_->config().n_vocab;
-  const bool logits_ok = tokens.empty() ? logits.empty()
-                                        : static_cast<int64_t>(logits.size()) == n_vocab;
+  // Logits may be missing with tokens: a cancelled prefill leaves them so (prefill()).
+  const bool logits_ok = logits.empty() || (!tokens.empty() &&
+                                            static_cast<int64_t>(logits.size()) == n_vocab);
   bool ids_ok = true;
   for (int32_t t : tokens) ids_ok = ids_ok && t >= 0 && t < n_vocab;
   if (cache_.size() != static_cast<int64_t>(tokens.size()) || !logits_ok || !ids_ok) {

@@ -93,7 +93,7 @@ class Session {
   const KvCache& cache() const { return cache_; }
   const Sampler& sampler() const { return sampler_; }
   // Replaces the whole state. The cache must already hold tokens.size() positions and
-  // `logits` must be [n_vocab] (or empty with no tokens). Errors: invalid_argument when they do
+  // `logits` must be [n_vocab], or empty (always with no tokens; after a cancelled prefill). Errors: invalid_argument when they do
   // not agree (the session is then cleared); corrupt_data for a bad sampler state.
   Result<void> restore(std::vector<int32_t> tokens, std::vector<float> logits,
                        std::string_view sampler_state);

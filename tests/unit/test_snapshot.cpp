@@ -157,6 +157,38 @@ TEST_F(Snapshot, ConfigFingerprintListsKvState) {
   EXPECT_EQ(config_fingerprint(d), config_fingerprint(c));
 }
 
+TEST_F(Snapshot, SessionWithoutLogitsAfterCancelRoundTrips) {
+  auto a = make_session();
+  ASSERT_TRUE(a->prefill(prompt(5, 10)).ok());
+  std::stop_source stop;
+  stop.request_stop();
+  ASSERT_EQ(a->prefill(prompt(3, 11), stop.get_token()).error().code, Errc::cancelled);
+  ASSERT_TRUE(a->logits().empty());
+  const auto path = dir_ / "cancelled.qsnap";
+  ASSERT_TRUE(save_snapshot(*a, path).ok());
+  auto b = make_session();
+  auto loaded = load_snapshot(*b, path);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(b->tokens(), a->tokens());
+  EXPECT_TRUE(b->logits().empty());
+  const auto more = prompt(4, 12);
+  ASSERT_TRUE(a->prefill(more).ok());
+  ASSERT_TRUE(b->prefill(more).ok());
+  EXPECT_TRUE(same_bits(b->logits(), a->logits()));
+}
+
+TEST_F(Snapshot, RestoreRefusesStateThatDisagrees) {
+  auto a = make_session();
+  ASSERT_TRUE(a->prefill(prompt(5, 13)).ok());
+  std::vector<int32_t> fewer = a->tokens();
+  fewer.pop_back();
+  auto r = a->restore(fewer, a->logits(), a->sampler().save_state());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_argument);
+  EXPECT_EQ(a->n_tokens(), 0);  // cleared, never half-restored
+  EXPECT_EQ(a->cache().size(), 0);
+}
+
 TEST_F(Snapshot, EveryDamagedOrTruncatedFileIsRefused) {
   auto a = make_session();
   ASSERT_TRUE(a->prefill(prompt(6, 7)).ok());
