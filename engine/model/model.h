@@ -77,7 +77,7 @@ class Model {
   const std::string& fingerprint() const { return fingerprint_; }
 
  private:
-  Model(gguf::File file) : file_(std::move(file)) {}
+  explicit Model(gguf::File file) : file_(std::move(file)) {}
 
   gguf::File file_;
   ModelConfig config_;

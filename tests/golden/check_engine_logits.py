@@ -19,6 +19,9 @@ rounds K/V to 11 bits (relative 2^-11) and needs the looser F16_KV_ATOL.
 Greedy: the continuation must be identical, except that when the reference's top two logits
 at some step are closer than the tolerance (a near tie the tolerance allows either way), the
 comparison stops there and says so.
+Negative control: --expect-mismatch --ref-drop TENSOR runs the reference without TENSOR (e.g.
+rope_freqs.weight) and succeeds only if the logit comparison then FAILS, which shows that the
+tolerance is tight enough to notice that tensor.
 Exits 0 on success, 1 with a message on failure.
 """
 from __future__ import annotations
@@ -92,6 +95,8 @@ def main() -> int:
     ap.add_argument("--n-tokens", type=int, default=12)
     ap.add_argument("--greedy", type=int, default=6)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--ref-drop", default=None)
+    ap.add_argument("--expect-mismatch", action="store_true")
     a = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +125,10 @@ def main() -> int:
         got = np.load(npy)
         quire_greedy = [int(x) for x in out.split()]
 
+    if a.ref_drop is not None:
+        if a.ref_drop not in weights:
+            sys.exit(f"FAIL: --ref-drop {a.ref_drop}: the model has no such tensor")
+        del weights[a.ref_drop]
     ref = llama_ref.forward_f64(config, weights, tokens)
     if got.shape != ref.shape or got.dtype != np.float32:
         sys.exit(f"FAIL: logits are {got.dtype} {got.shape}, expected float32 {ref.shape}")
@@ -127,6 +136,13 @@ def main() -> int:
     err = np.abs(got.astype(np.float64) - ref)
     bound = atol + RTOL * np.abs(ref)
     worst = float(np.max(err / bound))
+    if a.expect_mismatch:
+        if worst > 1.0:
+            print(f"ok: without {a.ref_drop} the logits differ by up to {err.max():.3g} "
+                  f"({worst:.1f}x the tolerance)")
+            return 0
+        sys.exit(f"FAIL: the reference without {a.ref_drop} still matches (max |diff| "
+                 f"{err.max():.3g}); the tolerance cannot see that tensor")
     if worst > 1.0:
         i = np.unravel_index(np.argmax(err / bound), err.shape)
         sys.exit(f"FAIL: logit [{i[0]}, {i[1]}] is {got[i]}, reference {ref[i]:.6f} "
