@@ -11,6 +11,8 @@ pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
+# engine/runtime: XXH3 checksums of session snapshots.
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
 # app: documents and storage.
 pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)

@@ -9,18 +9,16 @@
 // "page_label" (when the PDF labels its pages); "chapter"; or "file", "line_start", "line_end",
 // "language". Errors go to stderr with a non-zero exit code (exit_codes.h).
 #include <fmt/format.h>
-#include <signal.h>
 
-#include <ctime>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "app/cli/interrupt.h"
 #include "app/documents/code_loader.h"
 #include "app/documents/extract.h"
 #include "app/store/database.h"
@@ -86,39 +84,6 @@ std::string location(const Segment& s) {
   if (s.line_start > 0) return fmt::format("lines {}-{}", s.line_start, s.line_end);
   return "text";
 }
-
-// Turns Ctrl-C into a stop request while it lives: SIGINT is blocked in this thread (and in
-// threads it starts later) and a watcher thread takes it with sigtimedwait, so no code runs in
-// a signal handler. The extraction then returns Errc::cancelled and the exit code is 130.
-class InterruptToStop {
- public:
-  explicit InterruptToStop(std::stop_source& source) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    watcher_ = std::jthread([this, &source](std::stop_token done) {
-      while (!done.stop_requested()) {
-        const timespec tick{0, 100'000'000};
-        if (sigtimedwait(&set_, nullptr, &tick) == SIGINT) {
-          source.request_stop();
-          return;
-        }
-      }
-    });
-  }
-  ~InterruptToStop() {
-    watcher_.request_stop();
-    watcher_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  InterruptToStop(const InterruptToStop&) = delete;
-  InterruptToStop& operator=(const InterruptToStop&) = delete;
-
- private:
-  sigset_t set_{};
-  sigset_t previous_{};
-  std::jthread watcher_;
-};
 
 // Extracts (--no-store) or adds to the library; nullopt document_id when not stored.
 struct Ingested {

@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   app::add_ingest_command(root, run);
   app::add_docs_command(root, run);
   app::add_search_command(root, run);
+  app::add_generate_command(root, run);
+  app::add_perplexity_command(root, run);
+  app::add_bench_command(root, run);
   app::add_debug_command(root, run);
   app::add_tokenize_command(root, run);
   app::add_logits_command(root, run);

@@ -1,0 +1,32 @@
+// Options shared by the commands that run a model (generate, perplexity, bench): the model file
+// and the session settings, registered on a CLI11 subcommand, and the loading of both with
+// errors printed for a person.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "engine/base/result.h"
+#include "engine/model/model.h"
+#include "engine/runtime/session.h"
+
+namespace quire::app {
+
+struct SessionOptions {
+  std::string model;             // GGUF path
+  engine::SessionConfig config;  // kv_type set from kv_type_text by load_session
+  std::string kv_type_text = "f16";
+};
+
+// Adds --model (required), --threads, --kv-type and, when with_ctx, --ctx to `cmd`.
+void add_session_options(CLI::App* cmd, SessionOptions& options, bool with_ctx);
+
+// Prints "quire-cli: <message>" to stderr and returns the exit code for the error.
+int report_error(const Error& error);
+
+// Loads the model and creates a session with options.config (kv_type parsed from the text).
+Result<std::unique_ptr<engine::Session>> load_session(SessionOptions& options);
+
+}  // namespace quire::app
