@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   app::add_ingest_command(root, run);
   app::add_docs_command(root, run);
   app::add_search_command(root, run);
+  app::add_models_command(root, run);
 
   try {
     root.parse(argc, argv);
