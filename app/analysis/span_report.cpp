@@ -107,7 +107,8 @@ Result<SpanReport> compute_span_report(const SpanReportInput& in) {
         acc.mass += w;
         acc.distance_mass += w * double(dist);
         by_distance.emplace_back(dist, w);
-        const bool mapped = e.position < int64_t(map.size()) && map[size_t(e.position)].document >= 0;
+        const bool mapped =
+            e.position < int64_t(map.size()) && map[size_t(e.position)].document >= 0;
         if (mapped) {
           const SegmentRef r = map[size_t(e.position)];
           seg_mass[{r.document, r.segment}] += w;
@@ -221,7 +222,9 @@ std::string span_report_to_json(const SpanReport& r) {
               {"outside_documents", r.outside_documents},
               {"effective_span", {{"p50", r.span_p50}, {"p90", r.span_p90}}}};
   json hist = json::array();
-  for (const auto& b : r.histogram) hist.push_back({{"min", b.min}, {"max", b.max}, {"mass", b.mass}});
+  for (const auto& b : r.histogram) {
+    hist.push_back({{"min", b.min}, {"max", b.max}, {"mass", b.mass}});
+  }
   out["distance_histogram"] = hist;
   json segs = json::array();
   for (const auto& s : r.segments) {
@@ -258,6 +261,66 @@ std::string span_report_to_json(const SpanReport& r) {
   out["per_layer"] = layers;
   // Replace invalid UTF-8 (a document's bytes) rather than throw.
   return out.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+Result<SpanReport> span_report_from_json(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return make_error(Errc::corrupt_data, "the span report is not a JSON object");
+  }
+  if (j.value("schema", "") != "quire.span_report/1") {
+    return make_error(Errc::unsupported,
+                      "span report schema '{}' is not quire.span_report/1; update Quire",
+                      j.value("schema", ""));
+  }
+  SpanReport r;
+  try {  // nlohmann reports a field of the wrong type by throwing; it becomes corrupt_data here
+    r.attention = j.at("attention").get<std::string>();
+    r.answer_tokens = j.at("answer_tokens").get<int64_t>();
+    r.layers = j.at("layers").get<int32_t>();
+    r.total_weight = j.at("total_weight").get<double>();
+    r.outside_documents = j.at("outside_documents").get<double>();
+    r.span_p50 = j.at("effective_span").at("p50").get<int64_t>();
+    r.span_p90 = j.at("effective_span").at("p90").get<int64_t>();
+    for (const auto& b : j.at("distance_histogram")) {
+      r.histogram.push_back({b.at("min").get<int64_t>(), b.at("max").get<int64_t>(),
+                             b.at("mass").get<double>()});
+    }
+    for (const auto& s : j.at("segments")) {
+      r.segments.push_back({{s.at("document").get<int32_t>(), s.at("segment").get<int32_t>()},
+                            s.at("document_id").get<int64_t>(), s.at("label").get<std::string>(),
+                            s.at("mass").get<double>()});
+    }
+    for (const auto& g : j.at("groups")) {
+      r.groups.push_back({g.at("document").get<int32_t>(), g.at("kind").get<std::string>(),
+                          g.at("name").get<std::string>(), g.at("mass").get<double>()});
+    }
+    for (const auto& d : j.at("documents")) {
+      r.documents.push_back({d.at("document").get<int32_t>(), d.at("document_id").get<int64_t>(),
+                             d.at("title").get<std::string>(), d.at("kind").get<std::string>(),
+                             d.at("mass").get<double>()});
+    }
+    for (const auto& p : j.at("top_passages")) {
+      r.top_passages.push_back({{p.at("document").get<int32_t>(), p.at("segment").get<int32_t>()},
+                                p.at("label").get<std::string>(), p.at("mass").get<double>(),
+                                p.at("text").get<std::string>()});
+    }
+    for (const auto& l : j.at("per_layer")) {
+      LayerSummary s{l.at("layer").get<int32_t>(), l.at("mass").get<double>(),
+                     l.at("mean_distance").get<double>(), l.at("entropy_bits").get<double>(), {}};
+      const auto& top = l.at("top_segment");
+      if (!top.is_null()) {
+        s.top_segment = SegmentMass{
+            {top.at("document").get<int32_t>(), top.at("segment").get<int32_t>()}, 0,
+            top.at("label").get<std::string>(), 0.0};
+      }
+      r.per_layer.push_back(std::move(s));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(Errc::corrupt_data, "the span report has a missing or mistyped field: {}",
+                      e.what());
+  }
+  return r;
 }
 
 std::string span_report_to_markdown(const SpanReport& r) {

@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/context/context_builder.h"
@@ -140,6 +141,9 @@ struct SpanReport {
 Result<SpanReport> compute_span_report(const SpanReportInput& input);
 
 std::string span_report_to_json(const SpanReport& report);  // the contract above, indented
+// Reads the contract back (stored reports, exports). Errc::corrupt_data when the text is not JSON
+// or a field has the wrong type; Errc::unsupported for another "schema".
+Result<SpanReport> span_report_from_json(std::string_view json_text);
 std::string span_report_to_markdown(const SpanReport& report);
 
 }  // namespace quire::app

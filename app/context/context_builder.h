@@ -121,8 +121,9 @@ struct BuiltContext {
 // context_overflow (policy error and the documents do not fit; the template alone does not fit;
 // the question does not fit in what the prefix leaves), cancelled. Progress counts segments
 // tokenized.
-Result<BuiltContext> build_context(const ContextRequest& request, const engine::Tokenizer& tokenizer,
-                                   std::stop_token stop = {}, const ProgressSink& progress = {});
+Result<BuiltContext> build_context(const ContextRequest& request,
+                                   const engine::Tokenizer& tokenizer, std::stop_token stop = {},
+                                   const ProgressSink& progress = {});
 
 // The label a segment is rendered with, without brackets: "p. 12", "p. 3 \"iv\"",
 // "src/main.cpp:10-40", "ch. Title", "#7" (1-based index when nothing else is known).

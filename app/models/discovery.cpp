@@ -167,7 +167,9 @@ Result<std::vector<DiscoveredModel>> discover_models(const DiscoveryOptions& o,
   std::vector<DiscoveredModel> found;
   for (const fs::path& d : o.user_folders) find_in_folder(d, "folder", o.max_depth, stop, found);
   if (!o.ollama_dir.empty()) find_ollama(o.ollama_dir, o.max_depth, stop, found);
-  for (const fs::path& d : o.lm_studio_dirs) find_in_folder(d, "lmstudio", o.max_depth, stop, found);
+  for (const fs::path& d : o.lm_studio_dirs) {
+    find_in_folder(d, "lmstudio", o.max_depth, stop, found);
+  }
   if (!o.gpt4all_dir.empty()) find_in_folder(o.gpt4all_dir, "gpt4all", o.max_depth, stop, found);
   if (stop.stop_requested()) return cancelled_error("looking for models");
   std::vector<DiscoveredModel> out;

@@ -1,7 +1,8 @@
-// Context builder on a real SentencePiece tokenizer (a tiny byte-fallback vocabulary) and real
-// documents (SentencePiece puts its space prefix before each rendered piece, so rendered lines
-// start with a space): the token -> segment map covers exactly the document tokens, the prefix does not
-// depend on the question, overflow errors carry the numbers, head and ranked keep the right sets.
+// Context builder on a real SentencePiece tokenizer (a tiny byte-fallback vocabulary) and
+// real documents (SentencePiece puts its space prefix before each rendered piece, so rendered
+// lines start with a space): the token -> segment map covers exactly the document tokens, the
+// prefix does not depend on the question, overflow errors carry the numbers, head and ranked
+// keep the right sets.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
