@@ -166,7 +166,7 @@ Result<SessionExport> load_session_export(Database& db, int64_t session_id) {
   auto row = sessions.find(session_id);
   if (!row) return row.error();
   if (!*row) {
-    return make_error(Errc::not_found, "there is no session {}; `quire-cli sessions` lists them",
+    return make_error(Errc::not_found, "there is no session {}; check the id",
                       session_id);
   }
   SessionExport out;

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   app::add_docs_command(root, run);
   app::add_search_command(root, run);
   app::add_models_command(root, run);
+  app::add_export_command(root, run);
 
   try {
     root.parse(argc, argv);
