@@ -23,5 +23,7 @@ void add_logits_command(CLI::App& root, CommandRun& run);
 
 void add_docs_command(CLI::App& root, CommandRun& run);
 void add_search_command(CLI::App& root, CommandRun& run);
+void add_models_command(CLI::App& root, CommandRun& run);
+void add_export_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

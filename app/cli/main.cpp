@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   app::add_debug_command(root, run);
   app::add_tokenize_command(root, run);
   app::add_logits_command(root, run);
+  app::add_models_command(root, run);
+  app::add_export_command(root, run);
 
   try {
     root.parse(argc, argv);

@@ -6,13 +6,13 @@
 
 namespace quire::app {
 
-std::string fts5_literal_query(std::string_view query) {
+std::string fts5_literal_query(std::string_view query, bool any_word) {
   std::string out;
   size_t i = 0;
   while (i < query.size()) {
     while (i < query.size() && std::isspace(static_cast<unsigned char>(query[i]))) ++i;
     if (i == query.size()) break;
-    if (!out.empty()) out.push_back(' ');
+    if (!out.empty()) out += any_word ? " OR " : " ";
     out.push_back('"');
     for (; i < query.size() && !std::isspace(static_cast<unsigned char>(query[i])); ++i) {
       if (query[i] == '"') out.push_back('"');
@@ -25,7 +25,7 @@ std::string fts5_literal_query(std::string_view query) {
 
 Result<std::vector<SearchHit>> search_segments(Database& db, std::string_view query,
                                                const SearchOptions& options) {
-  const std::string match = fts5_literal_query(query);
+  const std::string match = fts5_literal_query(query, options.any_word);
   if (match.empty()) {
     return make_error(Errc::invalid_argument, "the search query is empty; give one or more words");
   }
@@ -36,16 +36,24 @@ Result<std::vector<SearchHit>> search_segments(Database& db, std::string_view qu
                       "snippet 1..64 tokens)",
                       options.limit, options.snippet_tokens);
   }
+  std::string restrict;
+  for (size_t i = 0; i < options.document_ids.size(); ++i) {
+    restrict += i == 0 ? " AND d.id IN (?" : ", ?";
+  }
+  if (!restrict.empty()) restrict += ")";
   auto st = db.prepare(
       "SELECT d.id, d.title, d.path, s.ordinal, s.char_begin, s.char_end, s.page, s.page_label, "
       "s.chapter, s.file, s.line_start, s.line_end, "
       "snippet(segments_fts, 0, ?, ?, '…', ?), bm25(segments_fts) "
       "FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid "
       "JOIN documents d ON d.id = s.document_id "
-      "WHERE segments_fts MATCH ? ORDER BY bm25(segments_fts), s.id LIMIT ?");
+      "WHERE segments_fts MATCH ?" + restrict + " ORDER BY bm25(segments_fts), s.id LIMIT ?");
   if (!st) return st.error();
   st->bind(1, options.mark_begin).bind(2, options.mark_end).bind(3, options.snippet_tokens);
-  st->bind(4, match).bind(5, options.limit);
+  st->bind(4, match);
+  int index = 5;
+  for (int64_t id : options.document_ids) st->bind(index++, id);
+  st->bind(index, options.limit);
   std::vector<SearchHit> hits;
   for (;;) {
     auto row = st->step();

@@ -18,6 +18,8 @@ struct SearchOptions {
   std::string mark_begin = "[";     // around each matched term in the snippet
   std::string mark_end = "]";
   int snippet_tokens = 16;          // 1..64, FTS5's snippet length in tokens
+  std::vector<int64_t> document_ids;  // when not empty: only these documents' segments
+  bool any_word = false;            // match segments with any of the words (OR), not all (AND)
 };
 
 struct SearchHit {
@@ -38,13 +40,15 @@ struct SearchHit {
 };
 
 // Every word of `query` must occur (AND), in any order; words are matched as FTS5 tokens
-// (case- and diacritic-insensitive). Quotes and FTS5 operators in the query are taken literally,
-// so any text a person types is a valid query. An empty query gives Errc::invalid_argument.
+// (case- and diacritic-insensitive). With options.any_word one word suffices (OR), for ranking
+// by a question. Quotes and FTS5 operators in the query are taken literally, so any text a
+// person types is a valid query. An empty query gives Errc::invalid_argument.
 Result<std::vector<SearchHit>> search_segments(Database& db, std::string_view query,
                                                const SearchOptions& options = {});
 
 // The FTS5 MATCH expression search_segments() uses for `query`: each whitespace-separated word
-// as a quoted string ("a" "b""c"). Empty when the query has no words.
-std::string fts5_literal_query(std::string_view query);
+// as a quoted string ("a" "b""c"), joined by " OR " when any_word. Empty when the query has no
+// words.
+std::string fts5_literal_query(std::string_view query, bool any_word = false);
 
 }  // namespace quire::app

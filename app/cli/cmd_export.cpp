@@ -1,0 +1,86 @@
+// `quire-cli export session|batch ID [--format markdown|html|json|csv] [-o FILE]`: a stored
+// session (with citations and attention-span reports) or batch run as a file (analysis/export.h).
+// Without -o the export goes to standard output.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "app/analysis/export.h"
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "app/store/durable_file.h"
+#include "app/store/user_database.h"
+
+namespace quire::app {
+namespace {
+
+struct ExportOptions {
+  std::string what;  // session | batch
+  int64_t id = 0;
+  std::string format = "markdown";
+  std::string output;
+};
+
+int fail(const Error& e) {
+  fmt::print(stderr, "quire-cli: {}\n", e.message);
+  return exit_code_for(e.code);
+}
+
+Result<void> write_file(const std::filesystem::path& target, const std::string& text) {
+  const std::filesystem::path temp = target.string() + ".part";
+  bool done = false;
+  auto next = [&]() -> Result<std::span<const std::byte>> {
+    if (done) return std::span<const std::byte>{};
+    done = true;
+    return std::as_bytes(std::span<const char>(text.data(), text.size()));
+  };
+  if (auto w = write_temp_durably(temp, next); !w) return w;
+  return publish_durably(temp, target);
+}
+
+int run_export(const ExportOptions& o) {
+  const auto format = parse_export_format(o.format);
+  if (!format) return fail(format.error());
+  auto paths = resolve_paths();
+  if (!paths) return fail(paths.error());
+  auto db = open_user_database(*paths);
+  if (!db) return fail(db.error());
+  std::string text;
+  if (o.what == "session") {
+    auto session = load_session_export(*db, o.id);
+    if (!session) return fail(session.error());
+    auto out = export_session(*session, *format);
+    if (!out) return fail(out.error());
+    text = std::move(*out);
+  } else {
+    auto batch = load_batch_export(*db, o.id);
+    if (!batch) return fail(batch.error());
+    text = export_batch(*batch, *format);
+  }
+  if (o.output.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return kExitOk;
+  }
+  if (auto w = write_file(o.output, text); !w) return fail(w.error());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& root, CommandRun& run) {
+  auto opts = std::make_shared<ExportOptions>();
+  CLI::App* cmd = root.add_subcommand(
+      "export", "Export a session or a batch run as Markdown, HTML, JSON or CSV");
+  cmd->add_option("what", opts->what, "session or batch")
+      ->required()
+      ->check(CLI::IsMember({"session", "batch"}));
+  cmd->add_option("id", opts->id, "The session's or batch run's id")->required();
+  cmd->add_option("-f,--format", opts->format, "markdown (md), html, json or csv")
+      ->check(CLI::IsMember({"markdown", "md", "html", "json", "csv"}));
+  cmd->add_option("-o,--output", opts->output, "Write to FILE instead of standard output");
+  cmd->parse_complete_callback([&run, opts] { run = [opts] { return run_export(*opts); }; });
+}
+
+}  // namespace quire::app
