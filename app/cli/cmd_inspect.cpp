@@ -7,12 +7,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/gguf/gguf.h"
+#include "engine/model/model_config.h"
 
 namespace quire::app {
 
@@ -33,7 +35,27 @@ struct InspectReport {
   size_t tensor_count = 0;
   int64_t parameter_count = 0;
   std::map<std::string, size_t> tensor_types;  // "q4_K" -> tensors of that type
+  // The engine's reading of the metadata (model_config.h); absent, with the reason in
+  // model_error, when the file is not a model Quire can run.
+  std::optional<engine::ModelConfig> model;
+  std::string model_error;
+  int64_t kv_bytes_f16 = 0;   // K and V of one token over all layers
+  int64_t kv_bytes_q8_0 = 0;  // 0 when head_dim is not a multiple of 32 (q8_0 impossible)
 };
+
+void describe_model(const gguf::File& f, InspectReport& r) {
+  auto config = engine::config_from_gguf(f);
+  if (!config) {
+    r.model_error = config.error().message;
+    return;
+  }
+  r.model = *config;
+  const int64_t rows = 2 * config->n_layer * config->n_head_kv;
+  r.kv_bytes_f16 = rows * kern::row_bytes(kern::DType::f16, config->head_dim);
+  if (config->head_dim % 32 == 0) {
+    r.kv_bytes_q8_0 = rows * kern::row_bytes(kern::DType::q8_0, config->head_dim);
+  }
+}
 
 InspectReport describe(const gguf::File& f) {
   InspectReport r;
@@ -48,6 +70,7 @@ InspectReport describe(const gguf::File& f) {
     r.parameter_count += t.n_elements();
     ++r.tensor_types[std::string(kern::dtype_info(t.type).name)];
   }
+  describe_model(f, r);
   return r;
 }
 
@@ -114,6 +137,18 @@ void print_json(const InspectReport& r, const gguf::File& f) {
   for (const auto& [key, value] : f.metadata()) meta[key] = value_json(value);
   nlohmann::ordered_json types = nlohmann::ordered_json::object();
   for (const auto& [type, count] : r.tensor_types) types[type] = count;
+  nlohmann::ordered_json model;  // null when the engine cannot run the file
+  if (r.model) {
+    const engine::ModelConfig& c = *r.model;
+    model = {{"n_layer", c.n_layer}, {"n_embd", c.n_embd}, {"n_ff", c.n_ff},
+             {"n_head", c.n_head}, {"n_head_kv", c.n_head_kv}, {"head_dim", c.head_dim},
+             {"n_rot", c.n_rot}, {"n_vocab", c.n_vocab}, {"context_length", c.n_ctx_train},
+             {"rms_eps", c.rms_eps}, {"rope_base", c.rope_base},
+             {"rope_freq_scale", c.freq_scale},
+             {"kv_bytes_per_token", {{"f16", r.kv_bytes_f16},
+                                     {"q8_0", r.kv_bytes_q8_0 ? nlohmann::ordered_json(r.kv_bytes_q8_0)
+                                                              : nlohmann::ordered_json()}}}};
+  }
   const nlohmann::ordered_json out = {
       {"file", r.file},
       {"version", r.version},
@@ -124,6 +159,7 @@ void print_json(const InspectReport& r, const gguf::File& f) {
       {"tensor_count", r.tensor_count},
       {"parameter_count", r.parameter_count},
       {"tensor_types", types},
+      {"model", model},
       {"metadata", meta}};
   fmt::print("{}\n", out.dump(2));
 }
@@ -141,6 +177,19 @@ void print_text(const InspectReport& r, const gguf::File& f) {
   fmt::print("tensors       {}\n", r.tensor_count);
   fmt::print("parameters    {} ({})\n", human_count(r.parameter_count), r.parameter_count);
   fmt::print("tensor types  {}\n", types.empty() ? "-" : types);
+  if (r.model) {
+    const engine::ModelConfig& c = *r.model;
+    fmt::print("model         {} layers, embd {}, ff {}, {} heads ({} kv) of {}, vocab {}\n",
+               c.n_layer, c.n_embd, c.n_ff, c.n_head, c.n_head_kv, c.head_dim, c.n_vocab);
+    fmt::print("rope          base {}, freq scale {}, rms eps {}\n", c.rope_base, c.freq_scale,
+               c.rms_eps);
+    fmt::print("context       {}\n",
+               c.n_ctx_train > 0 ? fmt::format("{} tokens (training)", c.n_ctx_train) : "-");
+    fmt::print("kv per token  f16 {}, q8_0 {}\n", human_bytes(uint64_t(r.kv_bytes_f16)),
+               r.kv_bytes_q8_0 ? human_bytes(uint64_t(r.kv_bytes_q8_0)) : "-");
+  } else {
+    fmt::print("model         not runnable: {}\n", r.model_error);
+  }
   fmt::print("metadata      {} keys\n", f.metadata().size());
   for (const auto& [key, value] : f.metadata()) {
     fmt::print("  {} = {}\n", key, value_text(value));

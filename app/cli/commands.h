@@ -14,6 +14,9 @@ using CommandRun = std::function<int()>;
 void add_paths_command(CLI::App& root, CommandRun& run);
 void add_inspect_command(CLI::App& root, CommandRun& run);
 void add_ingest_command(CLI::App& root, CommandRun& run);
+void add_debug_command(CLI::App& root, CommandRun& run);
+void add_tokenize_command(CLI::App& root, CommandRun& run);
+void add_logits_command(CLI::App& root, CommandRun& run);
 
 void add_docs_command(CLI::App& root, CommandRun& run);
 void add_search_command(CLI::App& root, CommandRun& run);

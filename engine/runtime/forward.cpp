@@ -1,0 +1,148 @@
+#include "engine/runtime/forward.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace quire::engine {
+
+KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::KvType type) {
+  KvCacheConfig kv;
+  kv.n_layer = config.n_layer;
+  kv.n_ctx = n_ctx;
+  kv.n_head_kv = config.n_head_kv;
+  kv.head_dim = config.head_dim;
+  kv.type = type;
+  return kv;
+}
+
+CpuForward::CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* pool)
+    : model_(std::move(model)) {
+  exec_.pool = pool;
+}
+
+void CpuForward::reserve(int64_t n) {
+  if (n <= capacity_) return;
+  const ModelConfig& c = model_->config();
+  auto grow = [n](std::vector<float>& v, int64_t width) { v.resize(size_t(n * width)); };
+  grow(x_, c.n_embd);
+  grow(h_, c.n_embd);
+  grow(q_, c.q_dim());
+  grow(k_, c.kv_dim());
+  grow(v_, c.kv_dim());
+  grow(attn_, c.q_dim());
+  grow(gate_, c.n_ff);
+  grow(up_, c.n_ff);
+  pos_.resize(size_t(n));
+  capacity_ = n;
+}
+
+Result<void> CpuForward::validate(const KvCache& cache, std::span<const int32_t> tokens) const {
+  const ModelConfig& c = model_->config();
+  if (tokens.empty()) {
+    return make_error(Errc::invalid_argument, "the forward pass needs at least one token");
+  }
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || tokens[i] >= c.n_vocab) {
+      return make_error(Errc::invalid_argument,
+                        "token id {} (at index {}) is outside the model's vocabulary [0, {})",
+                        tokens[i], i, c.n_vocab);
+    }
+  }
+  const KvCacheConfig& kv = cache.config();
+  if (kv.n_layer != c.n_layer || kv.n_head_kv != c.n_head_kv || kv.head_dim != c.head_dim) {
+    return make_error(Errc::mismatch,
+                      "the KV cache ({} layers, {} kv heads of {}) was not made for this model "
+                      "({} layers, {} kv heads of {}); create it with kv_cache_config()",
+                      kv.n_layer, kv.n_head_kv, kv.head_dim, c.n_layer, c.n_head_kv,
+                      c.head_dim);
+  }
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (cache.size() + n > kv.n_ctx) {
+    return make_error(Errc::context_overflow,
+                      "{} tokens after the {} already in the context exceed its {} tokens; use "
+                      "a larger context or a shorter input",
+                      n, cache.size(), kv.n_ctx);
+  }
+  return {};
+}
+
+Result<void> CpuForward::run(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
+                             std::vector<float>& logits, std::stop_token stop,
+                             ProgressTracker* progress) {
+  if (auto ok = validate(cache, tokens); !ok) return ok;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  const int64_t n_vocab = model_->config().n_vocab;
+  logits.assign(size_t((all_logits ? n : 1) * n_vocab), 0.0f);
+  reserve(std::min(n, kMaxChunk));
+  for (int64_t done = 0; done < n;) {
+    if (stop.stop_requested()) {
+      logits.clear();
+      return cancelled_error("the forward pass");
+    }
+    const int64_t len = std::min(kMaxChunk, n - done);
+    const bool last = done + len == n;
+    float* out = all_logits ? logits.data() + done * n_vocab : (last ? logits.data() : nullptr);
+    const int64_t n_out = all_logits ? len : (last ? 1 : 0);
+    if (auto ok = run_chunk(cache, tokens.data() + done, len, cache.size(), out, n_out); !ok) {
+      logits.clear();
+      return ok;
+    }
+    done += len;
+    if (progress) progress->advance(len);
+  }
+  return {};
+}
+
+Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_t n, int64_t pos,
+                                   float* out, int64_t n_out) {
+  const Model& m = *model_;
+  const ModelConfig& c = m.config();
+  const kern::Exec& ex = exec_;
+  const int64_t d = c.n_embd;
+
+  const WeightView& embd = m.token_embd();
+  const int64_t embd_row = kern::row_bytes(embd.type, d);
+  for (int64_t t = 0; t < n; ++t) {
+    const auto* row = static_cast<const uint8_t*>(embd.data) + tokens[t] * embd_row;
+    kern::cpu::dequantize(ex, x_.data() + t * d, row, embd.type, d);
+    pos_[size_t(t)] = static_cast<int32_t>(pos + t);
+  }
+
+  const kern::RopeParams rope = m.rope_params();
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  auto mm = [&](float* y, const float* a, const WeightView& w) {
+    kern::cpu::matmul_w(ex, y, a, w.data, w.type, n, w.rows, w.cols);
+  };
+  for (int64_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& w = m.layer(l);
+    kern::cpu::rms_norm(ex, h_.data(), x_.data(), w.attn_norm, n, d, c.rms_eps);
+    mm(q_.data(), h_.data(), w.wq);
+    mm(k_.data(), h_.data(), w.wk);
+    mm(v_.data(), h_.data(), w.wv);
+    kern::cpu::rope(ex, q_.data(), pos_.data(), n, c.n_head, c.head_dim, rope);
+    kern::cpu::rope(ex, k_.data(), pos_.data(), n, c.n_head_kv, c.head_dim, rope);
+    if (auto ok = cache.append(l, pos, n, k_.data(), v_.data()); !ok) return ok;
+    kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
+                         cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
+                         c.head_dim, scale);
+    mm(h_.data(), attn_.data(), w.wo);
+    kern::cpu::add(ex, x_.data(), h_.data(), n * d);
+
+    kern::cpu::rms_norm(ex, h_.data(), x_.data(), w.ffn_norm, n, d, c.rms_eps);
+    mm(gate_.data(), h_.data(), w.w_gate);
+    mm(up_.data(), h_.data(), w.w_up);
+    kern::cpu::swiglu(ex, gate_.data(), up_.data(), n * c.n_ff);
+    mm(h_.data(), gate_.data(), w.w_down);
+    kern::cpu::add(ex, x_.data(), h_.data(), n * d);
+  }
+
+  if (n_out > 0) {
+    const float* last = x_.data() + (n - n_out) * d;
+    kern::cpu::rms_norm(ex, h_.data(), last, m.output_norm(), n_out, d, c.rms_eps);
+    const WeightView& head = m.output();
+    kern::cpu::matmul_w(ex, out, h_.data(), head.data, head.type, n_out, head.rows, head.cols);
+  }
+  return {};
+}
+
+}  // namespace quire::engine

@@ -1,0 +1,74 @@
+// CpuForward: the Llama forward pass on the CPU (kern::cpu ops), exact attention over a KvCache.
+//
+// Per token at position p (llama.cpp's "llama" graph, tests/golden/llama_ref.py):
+//   x = token_embd[token]
+//   per layer: h = rms_norm(x, attn_norm); q, k, v = h Wq^T, h Wk^T, h Wv^T; rope(q, k at p);
+//              append k, v to the cache; x += attention(q, cache) Wo^T;
+//              h = rms_norm(x, ffn_norm); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
+//   logits = rms_norm(x, output_norm) Wout^T
+// Tokens run in chunks of at most kMaxChunk positions (bounded scratch, and a point between
+// chunks to honour a stop request); each chunk runs as one batch through every layer.
+//
+// Ownership and threads: one CpuForward per Session; it owns its scratch buffers (grown on
+// demand, reused across calls) and shares the Model. Not thread-safe: one thread calls run().
+// The ThreadPool is borrowed (nullptr: everything on the calling thread) and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "engine/base/progress.h"
+#include "engine/base/result.h"
+#include "engine/model/model.h"
+#include "engine/runtime/kv_cache.h"
+#include "kernels/thread_pool.h"
+
+namespace quire::engine {
+
+// The KvCache shape this model needs for a context of n_ctx tokens in `type`.
+KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::KvType type);
+
+class CpuForward {
+ public:
+  static constexpr int64_t kMaxChunk = 512;  // tokens per batch through the layers
+
+  CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* pool);
+
+  const Model& model() const { return *model_; }
+
+  // Runs `tokens` at positions [cache.size(), cache.size() + n) through the model, appending
+  // their keys and values to `cache`, and writes float32 logits into `logits` (resized):
+  // [n, n_vocab] when all_logits, else [1, n_vocab] for the last token only.
+  // `progress`, when given, advances by each chunk's token count.
+  // Errors (nothing is run and the cache is untouched): invalid_argument for an empty token
+  // list or a token id outside [0, n_vocab) (the message names the id and n_vocab); mismatch
+  // when the cache was not made for this model (kv_cache_config); context_overflow when the
+  // tokens do not fit the cache's capacity.
+  // Cancellation: `stop` is checked before each chunk; when it is requested the call returns
+  // Errc::cancelled, the cache keeps every whole chunk already run (cache.size() tells how far,
+  // so a caller may resume from there) and `logits` is left empty.
+  Result<void> run(KvCache& cache, std::span<const int32_t> tokens, bool all_logits,
+                   std::vector<float>& logits, std::stop_token stop = {},
+                   ProgressTracker* progress = nullptr);
+
+ private:
+  Result<void> validate(const KvCache& cache, std::span<const int32_t> tokens) const;
+  // One chunk of n tokens at positions [pos, pos + n); `out` receives n_out rows of logits for
+  // the chunk's last n_out tokens (0: none).
+  Result<void> run_chunk(KvCache& cache, const int32_t* tokens, int64_t n, int64_t pos,
+                         float* out, int64_t n_out);
+  void reserve(int64_t n);
+
+  std::shared_ptr<const Model> model_;
+  kern::Exec exec_;
+  int64_t capacity_ = 0;  // tokens the scratch buffers hold
+  // Scratch, [capacity_, width] each: residual x, normed h, q, k, v, attention output, ffn
+  // gate and up.
+  std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
+  std::vector<int32_t> pos_;
+};
+
+}  // namespace quire::engine
