@@ -40,14 +40,11 @@ int main(int argc, char** argv) {
   app::add_paths_command(root, run);
   app::add_inspect_command(root, run);
   app::add_ingest_command(root, run);
-<<<<<<< HEAD
   app::add_docs_command(root, run);
   app::add_search_command(root, run);
-=======
   app::add_debug_command(root, run);
   app::add_tokenize_command(root, run);
   app::add_logits_command(root, run);
->>>>>>> model
 
   try {
     root.parse(argc, argv);
