@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "engine/gguf/gguf_writer.h"
 #include "engine/model/synthetic_model.h"
 #include "engine/runtime/forward.h"
 #include "kernels/thread_pool.h"
@@ -159,6 +160,37 @@ TEST(ForwardAttention, StatesRefuseACacheTheyDoNotFollowAndDimsTooSmall) {
   EXPECT_EQ(r.error().code, Errc::context_overflow);
   EXPECT_EQ(cache.size(), 10);
   EXPECT_EQ(fwd.tensorized_states()[0].size(), 10);
+}
+
+// The trained dims come from the GGUF key (integer array or string), else the default rule.
+TEST(ForwardAttention, DimsFromTheModelFileOrTheDefaultRule) {
+  auto parsed = [](gguf::Value v) {
+    gguf::Writer w;
+    w.set("general.architecture", gguf::Value::str("llama"));
+    if (v.type() != gguf::ValueType::boolean) w.set(kTensorizedDimsKey, std::move(v));
+    const auto bytes = w.to_bytes();
+    auto f = gguf::File::parse(bytes, "m.gguf");
+    EXPECT_TRUE(f) << (f ? "" : f.error().message);
+    return std::move(*f);
+  };
+  auto dims = tensorized_dims(parsed(gguf::Value::i64s({4, 8, 16})), 300);
+  ASSERT_TRUE(dims) << dims.error().message;
+  EXPECT_EQ(*dims, (kern::TensorDims{{4, 8, 16}}));
+  dims = tensorized_dims(parsed(gguf::Value::str("2x64")), 100);
+  ASSERT_TRUE(dims);
+  EXPECT_EQ(*dims, (kern::TensorDims{{2, 64}}));
+  dims = tensorized_dims(parsed(gguf::Value::boolean(true)), 5000);
+  ASSERT_TRUE(dims);
+  EXPECT_EQ(*dims, kern::default_dims(5000));
+  dims = tensorized_dims(parsed(gguf::Value::str("2x64")), 200);
+  ASSERT_FALSE(dims);
+  EXPECT_EQ(dims.error().code, Errc::context_overflow);
+  dims = tensorized_dims(parsed(gguf::Value::str("2x0")), 1);
+  ASSERT_FALSE(dims);
+  EXPECT_EQ(dims.error().code, Errc::corrupt_data);
+  dims = tensorized_dims(parsed(gguf::Value::f32(3.0f)), 1);
+  ASSERT_FALSE(dims);
+  EXPECT_EQ(dims.error().code, Errc::corrupt_data);
 }
 
 }  // namespace
