@@ -1,12 +1,16 @@
 // `quire-cli debug ...`: tools for developers and tests, not for readers.
 //   debug make-model --shape S --type T [--seed N] [--tied] [--llama3-rope] --out FILE.gguf
 //       writes a synthetic Llama model (engine/model/synthetic_model.h).
+//   debug attention --q Q.npy --k K.npy --v V.npy --mode full|tensorized [--dims AxB...]
+//       [--variant complete|cone] [--rope local|global] [--rope-base B] --out O.npy
+//       runs one attention op (debug_attention.h) on arrays from numpy, for golden tests.
 #include <fmt/format.h>
 
 #include <memory>
 #include <string>
 
 #include "app/cli/commands.h"
+#include "app/cli/debug_attention.h"
 #include "app/cli/exit_codes.h"
 #include "engine/model/synthetic_model.h"
 
@@ -68,6 +72,7 @@ void add_debug_command(CLI::App& root, CommandRun& run) {
   CLI::App* debug = root.add_subcommand("debug", "Developer tools: synthetic models, kernel checks");
   debug->require_subcommand(1);
   add_make_model(*debug, run);
+  add_debug_attention(*debug, run);
 }
 
 }  // namespace quire::app

@@ -13,6 +13,8 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "engine/attention/attention_config.h"
+#include "engine/attention/tensorized_state.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
 
@@ -41,6 +43,10 @@ struct InspectReport {
   std::string model_error;
   int64_t kv_bytes_f16 = 0;   // K and V of one token over all layers
   int64_t kv_bytes_q8_0 = 0;  // 0 when head_dim is not a multiple of 32 (q8_0 impossible)
+  // Tensorized attention (complete) at the training context: its dims and the extra bytes of
+  // its per-layer states (engine/attention/tensorized_state.h); empty dims when unknown.
+  kern::TensorDims tensorized_dims;
+  int64_t tensorized_bytes = 0;
 };
 
 void describe_model(const gguf::File& f, InspectReport& r) {
@@ -54,6 +60,14 @@ void describe_model(const gguf::File& f, InspectReport& r) {
   r.kv_bytes_f16 = rows * kern::row_bytes(kern::DType::f16, config->head_dim);
   if (config->head_dim % 32 == 0) {
     r.kv_bytes_q8_0 = rows * kern::row_bytes(kern::DType::q8_0, config->head_dim);
+  }
+  if (config->n_ctx_train > 0) {
+    if (auto dims = engine::tensorized_dims(f, config->n_ctx_train)) {
+      r.tensorized_dims = *dims;
+      r.tensorized_bytes = engine::TensorizedState::bytes_for(
+          config->n_ctx_train, *dims, kern::TensorVariant::complete, config->n_layer,
+          config->n_head, config->n_head_kv, config->head_dim);
+    }
   }
 }
 
@@ -148,6 +162,11 @@ void print_json(const InspectReport& r, const gguf::File& f) {
              {"kv_bytes_per_token", {{"f16", r.kv_bytes_f16},
                                      {"q8_0", r.kv_bytes_q8_0 ? nlohmann::ordered_json(r.kv_bytes_q8_0)
                                                               : nlohmann::ordered_json()}}}};
+    if (!r.tensorized_dims.n.empty()) {
+      model["tensorized_state"] = {{"dims", r.tensorized_dims.to_string()},
+                                   {"context_length", c.n_ctx_train},
+                                   {"bytes", r.tensorized_bytes}};
+    }
   }
   const nlohmann::ordered_json out = {
       {"file", r.file},
@@ -187,6 +206,11 @@ void print_text(const InspectReport& r, const gguf::File& f) {
                c.n_ctx_train > 0 ? fmt::format("{} tokens (training)", c.n_ctx_train) : "-");
     fmt::print("kv per token  f16 {}, q8_0 {}\n", human_bytes(uint64_t(r.kv_bytes_f16)),
                r.kv_bytes_q8_0 ? human_bytes(uint64_t(r.kv_bytes_q8_0)) : "-");
+    if (!r.tensorized_dims.n.empty()) {
+      fmt::print("tensorized    {} extra at {} tokens (dims {}, complete, all layers)\n",
+                 human_bytes(uint64_t(r.tensorized_bytes)), c.n_ctx_train,
+                 r.tensorized_dims.to_string());
+    }
   } else {
     fmt::print("model         not runnable: {}\n", r.model_error);
   }

@@ -20,6 +20,58 @@ CpuForward::CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* poo
   exec_.pool = pool;
 }
 
+CpuForward::CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* pool,
+                       AttentionConfig attention)
+    : CpuForward(std::move(model), pool) {
+  attention_ = std::move(attention);
+}
+
+void CpuForward::end_tensorized_prefill() {
+  if (attention_.mode != AttentionMode::hybrid) return;
+  prefill_ended_ = true;
+  states_.clear();
+}
+
+bool CpuForward::tensorized_now() const {
+  return attention_.mode == AttentionMode::tensorized ||
+         (attention_.mode == AttentionMode::hybrid && !prefill_ended_);
+}
+
+Result<void> CpuForward::prepare_states(const KvCache& cache, int64_t n) {
+  if (!tensorized_now()) return {};
+  if (states_.empty()) {
+    const ModelConfig& c = model_->config();
+    kern::TensorDims dims = attention_.dims;
+    if (dims.n.empty()) {
+      auto d = tensorized_dims(model_->file(), cache.config().n_ctx);
+      if (!d) return d.error();
+      dims = std::move(*d);
+    }
+    const TensorizedConfig tc{dims, attention_.variant, attention_.rope_kind,
+                              model_->rope_params(), c.n_head, c.n_head_kv, c.head_dim,
+                              1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+    for (int64_t l = 0; l < c.n_layer; ++l) {
+      auto st = TensorizedState::create(tc);
+      if (!st) return st.error();
+      states_.push_back(std::move(*st));
+    }
+  }
+  if (states_[0].size() != cache.size()) {
+    return make_error(Errc::mismatch,
+                      "the tensorized attention state holds {} tokens but the KV cache {}; "
+                      "restore both from one snapshot or start the session again",
+                      states_[0].size(), cache.size());
+  }
+  const kern::TensorDims& dims = states_[0].config().dims;
+  if (cache.size() + n > dims.capacity()) {
+    return make_error(Errc::context_overflow,
+                      "{} tokens after the {} in the context pass the {} positions of the "
+                      "tensorized dims {}; pick larger dims",
+                      n, cache.size(), dims.capacity(), dims.to_string());
+  }
+  return {};
+}
+
 void CpuForward::reserve(int64_t n) {
   if (n <= capacity_) return;
   const ModelConfig& c = model_->config();
@@ -71,6 +123,7 @@ Result<void> CpuForward::run(KvCache& cache, std::span<const int32_t> tokens, bo
                              ProgressTracker* progress) {
   if (auto ok = validate(cache, tokens); !ok) return ok;
   const int64_t n = static_cast<int64_t>(tokens.size());
+  if (auto ok = prepare_states(cache, n); !ok) return ok;
   const int64_t n_vocab = model_->config().n_vocab;
   logits.assign(size_t((all_logits ? n : 1) * n_vocab), 0.0f);
   reserve(std::min(n, kMaxChunk));
@@ -119,12 +172,18 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
     mm(q_.data(), h_.data(), w.wq);
     mm(k_.data(), h_.data(), w.wk);
     mm(v_.data(), h_.data(), w.wv);
+    if (tensorized_now()) {  // q and k unrotated: the state rotates per hop
+      auto ok = states_[size_t(l)].append(ex, q_.data(), k_.data(), v_.data(), n, attn_.data());
+      if (!ok) return ok;
+    }
     kern::cpu::rope(ex, q_.data(), pos_.data(), n, c.n_head, c.head_dim, rope);
     kern::cpu::rope(ex, k_.data(), pos_.data(), n, c.n_head_kv, c.head_dim, rope);
     if (auto ok = cache.append(l, pos, n, k_.data(), v_.data()); !ok) return ok;
-    kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
-                         cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
-                         c.head_dim, scale);
+    if (!tensorized_now()) {
+      kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
+                           cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
+                           c.head_dim, scale);
+    }
     mm(h_.data(), attn_.data(), w.wo);
     kern::cpu::add(ex, x_.data(), h_.data(), n * d);
 

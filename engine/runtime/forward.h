@@ -20,6 +20,8 @@
 #include <stop_token>
 #include <vector>
 
+#include "engine/attention/attention_config.h"
+#include "engine/attention/tensorized_state.h"
 #include "engine/base/progress.h"
 #include "engine/base/result.h"
 #include "engine/model/model.h"
@@ -36,6 +38,18 @@ class CpuForward {
   static constexpr int64_t kMaxChunk = 512;  // tokens per batch through the layers
 
   CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* pool);
+  // With an attention mode (attention_config.h). tensorized / hybrid keep one TensorizedState
+  // per layer, created on the first run() for the cache's n_ctx; it must then follow that cache
+  // (run() refuses with Errc::mismatch when their token counts differ).
+  CpuForward(std::shared_ptr<const Model> model, kern::ThreadPool* pool,
+             AttentionConfig attention);
+
+  // hybrid: the document prefill is over; later tokens use exact attention over the KV cache
+  // and the tensorized states are released. No effect in the other modes.
+  void end_tensorized_prefill();
+  // The tensorized states, one per layer (empty in full mode, before the first run, and in
+  // hybrid after end_tensorized_prefill()): for snapshots and memory reports.
+  const std::vector<TensorizedState>& tensorized_states() const { return states_; }
 
   const Model& model() const { return *model_; }
 
@@ -61,6 +75,9 @@ class CpuForward {
   Result<void> run_chunk(KvCache& cache, const int32_t* tokens, int64_t n, int64_t pos,
                          float* out, int64_t n_out);
   void reserve(int64_t n);
+  bool tensorized_now() const;
+  // Creates the states on first use and checks they follow `cache` and fit n more tokens.
+  Result<void> prepare_states(const KvCache& cache, int64_t n);
 
   std::shared_ptr<const Model> model_;
   kern::Exec exec_;
@@ -69,6 +86,9 @@ class CpuForward {
   // gate and up.
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
   std::vector<int32_t> pos_;
+  AttentionConfig attention_;
+  bool prefill_ended_ = false;
+  std::vector<TensorizedState> states_;
 };
 
 }  // namespace quire::engine

@@ -3,10 +3,8 @@
 // dims from kern::default_dims(N). Prints a table of wall times and the full/tensorized ratio, and
 // the process CPU seconds of the same runs (a steadier comparison on a shared machine).
 //
-// The full kernel is a flash-style causal attention written here (kern::cpu has no full attention
-// op on this branch yet; the merge switches it to kern::cpu::attention): threads over
-// (query block x head), K tiles transposed so scores are contiguous axpys, online softmax --
-// the same inner loops as the tensorized cpu kernel, so the ratio compares algorithms.
+// The full baseline is the real exact kernel, kern::cpu::attention (flash-style, f32 K/V rows,
+// n_q = n_kv = N), after kern::cpu::rope at absolute positions; RoPE is timed for both.
 //
 // Usage: bench_tensorized [--threads T] [--from N] [--max-full N] [--max-tensorized N]
 //                         [--variant complete|cone] [--rope local|global]
@@ -29,64 +27,7 @@
 
 namespace {
 
-constexpr int64_t kHq = 32, kHkv = 8, kDim = 128, kTile = 64;
-
-// out [n, kHq, kDim] = causal softmax(q k^T * scale) v with q, k already rotated.
-void full_causal_flash(kern::ThreadPool& pool, float* out, const float* q, const float* k,
-                       const float* v, int64_t n, float scale) {
-  const int64_t n_blocks = (n + kTile - 1) / kTile;
-  pool.parallel_for(n_blocks * kHq, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> kt(static_cast<size_t>(kDim * kTile)), sc(static_cast<size_t>(kTile));
-    std::vector<float> acc(static_cast<size_t>(kTile * kDim));
-    std::vector<float> mx(static_cast<size_t>(kTile)), sum(static_cast<size_t>(kTile));
-    for (int64_t task = b; task < e; ++task) {
-      // Heavy (late) query blocks first so the dynamic split balances.
-      const int64_t qb = n_blocks - 1 - task / kHq, h = task % kHq, g = h / (kHq / kHkv);
-      const int64_t r0 = qb * kTile, r1 = std::min(n, r0 + kTile);
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      std::fill(mx.begin(), mx.end(), -INFINITY);
-      std::fill(sum.begin(), sum.end(), 0.0f);
-      for (int64_t s0 = 0; s0 < r1; s0 += kTile) {
-        const int64_t s1 = std::min(r1, s0 + kTile), ns = s1 - s0;
-        for (int64_t s = s0; s < s1; ++s) {
-          const float* ks = k + (s * kHkv + g) * kDim;
-          for (int64_t d = 0; d < kDim; ++d) kt[size_t(d * kTile + (s - s0))] = ks[d];
-        }
-        for (int64_t t = r0; t < r1; ++t) {
-          const int64_t nk = std::min(ns, t - s0 + 1);  // causal: keys s <= t
-          if (nk <= 0) continue;
-          const float* qt = q + (t * kHq + h) * kDim;
-          std::fill(sc.begin(), sc.begin() + nk, 0.0f);
-          for (int64_t d = 0; d < kDim; ++d) {
-            const float qd = qt[d] * scale;
-            const float* kr = kt.data() + d * kTile;
-            for (int64_t s = 0; s < nk; ++s) sc[size_t(s)] += qd * kr[s];
-          }
-          const size_t r = size_t(t - r0);
-          float* a = acc.data() + r * kDim;
-          const float tile_max = *std::max_element(sc.begin(), sc.begin() + nk);
-          if (tile_max > mx[r]) {
-            const float f = std::exp(mx[r] - tile_max);
-            sum[r] *= f;
-            for (int64_t d = 0; d < kDim; ++d) a[d] *= f;
-            mx[r] = tile_max;
-          }
-          for (int64_t s = 0; s < nk; ++s) {
-            const float p = std::exp(sc[size_t(s)] - mx[r]);
-            sum[r] += p;
-            const float* vs = v + ((s0 + s) * kHkv + g) * kDim;
-            for (int64_t d = 0; d < kDim; ++d) a[d] += p * vs[d];
-          }
-        }
-      }
-      for (int64_t t = r0; t < r1; ++t) {
-        const size_t r = size_t(t - r0);
-        float* o = out + (t * kHq + h) * kDim;
-        for (int64_t d = 0; d < kDim; ++d) o[d] = acc[r * kDim + size_t(d)] / sum[r];
-      }
-    }
-  });
-}
+constexpr int64_t kHq = 32, kHkv = 8, kDim = 128;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -171,9 +112,10 @@ int main(int argc, char** argv) {
         // RoPE is part of the timed work for both kernels (cheap next to attention).
         std::copy(q.begin(), q.end(), qr.begin());
         std::copy(k.begin(), k.end(), kr.begin());
-        kern::ref::rope({}, qr.data(), pos.data(), n, kHq, kDim, rope);
-        kern::ref::rope({}, kr.data(), pos.data(), n, kHkv, kDim, rope);
-        full_causal_flash(pool, out.data(), qr.data(), kr.data(), v.data(), n, scale);
+        kern::cpu::rope(ex, qr.data(), pos.data(), n, kHq, kDim, rope);
+        kern::cpu::rope(ex, kr.data(), pos.data(), n, kHkv, kDim, rope);
+        kern::cpu::attention(ex, out.data(), qr.data(), kr.data(), v.data(), kern::KvType::f32, n,
+                             n, kHq, kHkv, kDim, scale);
       });
     }
     Timing tens;

@@ -30,6 +30,12 @@ import json, sys
 m = json.loads(sys.argv[1])["model"]
 assert m["n_layer"] == 2 and m["head_dim"] == 32 and m["context_length"] == 512, m
 assert m["kv_bytes_per_token"] == {"f16": 512, "q8_0": 272}, m' "$out"
+# Tensorized state at 512 tokens, default dims 4x128, per layer in floats: K and V 2*512*2*32,
+# closed_1 512 rows and the query ring 128 rows of 8 heads x 32: 229376 floats, x 4 bytes x 2.
+check "inspect --json states the tensorized state bytes" $py -c '
+import json, sys
+t = json.loads(sys.argv[1])["model"]["tensorized_state"]
+assert t == {"dims": "4x128", "context_length": 512, "bytes": 1835008}, t' "$out"
 
 out=$("$cli" tokenize --model "$dir/tiny.gguf" --text "abc abc"); rc=$?
 check "tokenize exits 0" test $rc -eq 0
