@@ -3,8 +3,8 @@
 //
 // Formats (GGML-compatible, so a cache row is bit-identical to ggml's for the same input):
 //   f32   4 bytes per element.
-//   f16   IEEE 754 binary16, 2 bytes; encoding rounds to nearest, ties to even; overflow -> inf,
-//         NaN stays NaN.
+//   f16   IEEE 754 binary16, 2 bytes, converted by kernels/half.h (round to nearest even,
+//         overflow -> inf, NaN stays NaN).
 //   q8_0  blocks of 32 elements, 34 bytes each: fp16 scale d, then 32 int8 q; x = d * q, with
 //         d = max|x| / 127 and q = round(x / d) (ties away from zero, as ggml's roundf).
 // Threads: every function is pure and reentrant.
@@ -18,9 +18,6 @@ namespace kern {
 
 inline constexpr int64_t kQ8Block = 32;        // elements per q8_0 block
 inline constexpr int64_t kQ8BlockBytes = 34;   // bytes per q8_0 block
-
-float fp16_to_f32(uint16_t h);
-uint16_t f32_to_fp16(float f);
 
 // Bytes of one row of n elements; q8_0 needs n % 32 == 0 (callers validate).
 int64_t kv_row_bytes(KvType type, int64_t n);

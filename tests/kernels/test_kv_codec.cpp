@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "kernels/half.h"
 #include "kernels/kv_codec.h"
 
 namespace kern {
@@ -18,7 +19,7 @@ TEST(Fp16, DecodesEveryHalfLikeTheCompiler) {
     _Float16 ref;
     const auto bits = uint16_t(h);
     std::memcpy(&ref, &bits, 2);
-    const float want = float(ref), got = fp16_to_f32(bits);
+    const float want = float(ref), got = fp16_to_fp32(bits);
     if (std::isnan(want)) {
       ASSERT_TRUE(std::isnan(got)) << h;
     } else {
@@ -45,7 +46,7 @@ TEST(Fp16, EncodesLikeTheCompilerRoundToNearestEven) {
     const _Float16 ref = static_cast<_Float16>(x);
     uint16_t want;
     std::memcpy(&want, &ref, 2);
-    const uint16_t got = f32_to_fp16(x);
+    const uint16_t got = fp32_to_fp16(x);
     if (std::isnan(x)) {
       ASSERT_EQ(got & 0x7c00, 0x7c00);
       ASSERT_NE(got & 0x3ff, 0);
@@ -63,7 +64,7 @@ TEST(Q8_0, EncodesAHandMadeBlock) {
   kv_encode_row(KvType::q8_0, x.data(), blk.data(), 32);
   uint16_t d;
   std::memcpy(&d, blk.data(), 2);
-  EXPECT_FLOAT_EQ(fp16_to_f32(d), fp16_to_f32(f32_to_fp16(8.0f / 127.0f)));
+  EXPECT_FLOAT_EQ(fp16_to_fp32(d), fp16_to_fp32(fp32_to_fp16(8.0f / 127.0f)));
   EXPECT_EQ(int8_t(blk[2]), -127);                          // -8 -> -127
   EXPECT_EQ(int8_t(blk[2 + 16]), 0);                        // 0
   EXPECT_EQ(int8_t(blk[2 + 17]), int8_t(std::lround(0.5f * 127.0f / 8.0f)));  // 7.9375 -> 8
