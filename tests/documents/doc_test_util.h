@@ -1,8 +1,6 @@
 // Helpers shared by the document tests: running a reference tool, temporary folders, files.
 #pragma once
 
-#include <unistd.h>
-
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "../store/temp_dir.h"
 
 namespace quire::app::testing {
 
@@ -28,27 +28,6 @@ inline std::string run_command(const std::string& command, bool* ok = nullptr) {
   if (ok) *ok = status == 0;
   return out;
 }
-
-// A fresh folder under the system temp dir, removed when the object goes away.
-class TempDir {
- public:
-  explicit TempDir(std::string_view tag) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("quire-" + std::string(tag) + "-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline void write_file(const std::filesystem::path& path, std::string_view bytes) {
   std::filesystem::create_directories(path.parent_path());

@@ -1,4 +1,5 @@
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
+// Shared by every test folder (store, documents, context, analysis, models).
 #pragma once
 
 #include <unistd.h>
@@ -6,15 +7,18 @@
 #include <atomic>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace quire::app::testing {
 
 class TempDir {
  public:
-  TempDir() {
+  // `tag` names the folder (quire-TAG-PID-N) so a leftover one tells which test made it.
+  explicit TempDir(std::string_view tag = "test") {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
-            ("quire-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+            ("quire-" + std::string(tag) + "-" + std::to_string(::getpid()) + "-" +
+             std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
