@@ -46,10 +46,7 @@ void add_make_model(CLI::App& debug, CommandRun& run) {
   cmd->parse_complete_callback([&run, opts] {
     run = [opts]() -> int {
       auto shape = engine::synthetic_shape(opts->shape);
-      if (!shape) {
-        fmt::print(stderr, "quire-cli: {}\n", shape.error().message);
-        return exit_code_for(shape.error().code);
-      }
+      if (!shape) return report_error(shape.error());
       engine::SyntheticSpec spec;
       spec.shape = *shape;
       spec.type = opts->type;
@@ -57,10 +54,7 @@ void add_make_model(CLI::App& debug, CommandRun& run) {
       spec.tied_output = opts->tied;
       spec.llama3_rope = opts->llama3_rope;
       spec.rope_scale = opts->rope_scale;
-      if (auto ok = engine::write_synthetic_llama(opts->out, spec); !ok) {
-        fmt::print(stderr, "quire-cli: {}\n", ok.error().message);
-        return exit_code_for(ok.error().code);
-      }
+      if (auto ok = engine::write_synthetic_llama(opts->out, spec); !ok) return report_error(ok.error());
       return kExitOk;
     };
   });

@@ -14,20 +14,11 @@ namespace {
 
 int run_docs(bool json) {
   auto paths = resolve_paths();
-  if (!paths) {
-    fmt::print(stderr, "quire-cli: {}\n", paths.error().message);
-    return exit_code_for(paths.error().code);
-  }
+  if (!paths) return report_error(paths.error());
   auto db = open_user_database(*paths);
-  if (!db) {
-    fmt::print(stderr, "quire-cli: {}\n", db.error().message);
-    return exit_code_for(db.error().code);
-  }
+  if (!db) return report_error(db.error());
   auto rows = DocumentRepo(*db).list();
-  if (!rows) {
-    fmt::print(stderr, "quire-cli: {}\n", rows.error().message);
-    return exit_code_for(rows.error().code);
-  }
+  if (!rows) return report_error(rows.error());
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const DocumentRow& r : *rows) {

@@ -23,11 +23,6 @@ struct ExportOptions {
   std::string output;
 };
 
-int fail(const Error& e) {
-  fmt::print(stderr, "quire-cli: {}\n", e.message);
-  return exit_code_for(e.code);
-}
-
 Result<void> write_file(const std::filesystem::path& target, const std::string& text) {
   const std::filesystem::path temp = target.string() + ".part";
   bool done = false;
@@ -42,28 +37,28 @@ Result<void> write_file(const std::filesystem::path& target, const std::string& 
 
 int run_export(const ExportOptions& o) {
   const auto format = parse_export_format(o.format);
-  if (!format) return fail(format.error());
+  if (!format) return report_error(format.error());
   auto paths = resolve_paths();
-  if (!paths) return fail(paths.error());
+  if (!paths) return report_error(paths.error());
   auto db = open_user_database(*paths);
-  if (!db) return fail(db.error());
+  if (!db) return report_error(db.error());
   std::string text;
   if (o.what == "session") {
     auto session = load_session_export(*db, o.id);
-    if (!session) return fail(session.error());
+    if (!session) return report_error(session.error());
     auto out = export_session(*session, *format);
-    if (!out) return fail(out.error());
+    if (!out) return report_error(out.error());
     text = std::move(*out);
   } else {
     auto batch = load_batch_export(*db, o.id);
-    if (!batch) return fail(batch.error());
+    if (!batch) return report_error(batch.error());
     text = export_batch(*batch, *format);
   }
   if (o.output.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return kExitOk;
   }
-  if (auto w = write_file(o.output, text); !w) return fail(w.error());
+  if (auto w = write_file(o.output, text); !w) return report_error(w.error());
   return kExitOk;
 }
 

@@ -115,10 +115,7 @@ int run_ingest(const IngestArgs& args) {
   InterruptToStop interrupt(stop);
   Result<Ingested> ingested = ingest(args, stop.get_token());
   if (ingested && stop.stop_requested()) ingested = cancelled_error("ingest");
-  if (!ingested) {
-    fmt::print(stderr, "quire-cli: {}\n", ingested.error().message);
-    return exit_code_for(ingested.error().code);
-  }
+  if (!ingested) return report_error(ingested.error());
   const Document* doc = &ingested->doc;
   if (args.json) {
     // Invalid UTF-8 cannot reach here (loaders produce UTF-8); replace rather than throw anyway.

@@ -235,10 +235,7 @@ void add_inspect_command(CLI::App& root, CommandRun& run) {
   cmd->parse_complete_callback([&run, opts] {
     run = [opts]() -> int {
       auto file = gguf::File::open(opts->model);
-      if (!file) {
-        fmt::print(stderr, "quire-cli: {}\n", file.error().message);
-        return exit_code_for(file.error().code);
-      }
+      if (!file) return report_error(file.error());
       const InspectReport report = describe(*file);
       if (opts->json) {
         print_json(report, *file);

@@ -29,10 +29,7 @@ int run_models(const ModelsOptions& opts) {
   DiscoveryOptions d = default_discovery_options();
   for (const std::string& f : opts.folders) d.user_folders.emplace_back(f);
   auto found = discover_models(d);
-  if (!found) {
-    fmt::print(stderr, "quire-cli: {}\n", found.error().message);
-    return exit_code_for(found.error().code);
-  }
+  if (!found) return report_error(found.error());
   if (opts.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const DiscoveredModel& m : *found) {

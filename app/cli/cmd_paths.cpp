@@ -18,10 +18,7 @@ void add_paths_command(CLI::App& root, CommandRun& run) {
   cmd->parse_complete_callback([&run, json] {
     run = [json]() -> int {
       auto paths = resolve_paths();
-      if (!paths) {
-        fmt::print(stderr, "quire-cli: {}\n", paths.error().message);
-        return exit_code_for(paths.error().code);
-      }
+      if (!paths) return report_error(paths.error());
       if (*json) {
         const nlohmann::json out = {{"data_dir", paths->data_dir.string()},
                                     {"config_dir", paths->config_dir.string()},

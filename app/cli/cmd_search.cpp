@@ -39,15 +39,9 @@ std::string location_of(const SearchHit& h) {
 
 int run_search(const SearchArgs& args) {
   auto paths = resolve_paths();
-  if (!paths) {
-    fmt::print(stderr, "quire-cli: {}\n", paths.error().message);
-    return exit_code_for(paths.error().code);
-  }
+  if (!paths) return report_error(paths.error());
   auto db = open_user_database(*paths);
-  if (!db) {
-    fmt::print(stderr, "quire-cli: {}\n", db.error().message);
-    return exit_code_for(db.error().code);
-  }
+  if (!db) return report_error(db.error());
   SearchOptions options;
   options.limit = args.limit;
   if (!args.json && ::isatty(STDOUT_FILENO)) {  // bold matches on a terminal only
@@ -55,10 +49,7 @@ int run_search(const SearchArgs& args) {
     options.mark_end = "\x1b[0m";
   }
   auto hits = search_segments(*db, args.query, options);
-  if (!hits) {
-    fmt::print(stderr, "quire-cli: {}\n", hits.error().message);
-    return exit_code_for(hits.error().code);
-  }
+  if (!hits) return report_error(hits.error());
   if (args.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const SearchHit& h : *hits) {

@@ -121,10 +121,7 @@ void add_debug_attention(CLI::App& debug, CommandRun& run) {
       ->capture_default_str();
   cmd->parse_complete_callback([&run, opts] {
     run = [opts]() -> int {
-      if (auto ok = run_attention(*opts); !ok) {
-        fmt::print(stderr, "quire-cli: {}\n", ok.error().message);
-        return exit_code_for(ok.error().code);
-      }
+      if (auto ok = run_attention(*opts); !ok) return report_error(ok.error());
       return kExitOk;
     };
   });

@@ -1,5 +1,7 @@
 #include "app/cli/exit_codes.h"
 
+#include <fmt/format.h>
+
 namespace quire::app {
 
 int exit_code_for(Errc code) {
@@ -18,6 +20,11 @@ int exit_code_for(Errc code) {
     case Errc::internal: return kExitFailure;
   }
   return kExitFailure;
+}
+
+int report_error(const Error& error) {
+  fmt::print(stderr, "quire-cli: {}\n", error.message);
+  return exit_code_for(error.code);
 }
 
 }  // namespace quire::app

@@ -16,4 +16,7 @@ enum ExitCode : int {
 
 int exit_code_for(Errc code);
 
+// Prints "quire-cli: MESSAGE" to stderr and returns the exit code for the error's code.
+int report_error(const Error& error);
+
 }  // namespace quire::app

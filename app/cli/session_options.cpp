@@ -20,11 +20,6 @@ void add_session_options(CLI::App* cmd, SessionOptions& options, bool with_ctx) 
   }
 }
 
-int report_error(const Error& error) {
-  fmt::print(stderr, "quire-cli: {}\n", error.message);
-  return exit_code_for(error.code);
-}
-
 Result<std::unique_ptr<engine::Session>> load_session(SessionOptions& options) {
   options.config.kv_type = options.kv_type_text == "q8_0"  ? kern::KvType::q8_0
                            : options.kv_type_text == "f32" ? kern::KvType::f32

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "app/cli/exit_codes.h"
 #include "engine/base/result.h"
 #include "engine/model/model.h"
 #include "engine/runtime/session.h"
@@ -23,8 +24,6 @@ struct SessionOptions {
 // Adds --model (required), --threads, --kv-type and, when with_ctx, --ctx to `cmd`.
 void add_session_options(CLI::App* cmd, SessionOptions& options, bool with_ctx);
 
-// Prints "quire-cli: <message>" to stderr and returns the exit code for the error.
-int report_error(const Error& error);
 
 // Loads the model and creates a session with options.config (kv_type parsed from the text).
 Result<std::unique_ptr<engine::Session>> load_session(SessionOptions& options);
