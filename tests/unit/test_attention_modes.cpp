@@ -5,9 +5,14 @@
 // across modes.
 #include <gtest/gtest.h>
 
+// Header-only XXH3 to rewrite a snapshot as version 1 (the engine links libxxhash privately).
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <iterator>
 #include <span>
 
@@ -280,6 +285,42 @@ TEST_F(AttentionModes, SnapshotIsRefusedAcrossModes) {
       EXPECT_TRUE(same_bits(b->logits(), before));
     }
   }
+}
+
+// A version-1 file (version 2 without the attention stream) is still read in full mode, and
+// refused as a mismatch by a tensorized session.
+TEST_F(AttentionModes, VersionOneSnapshotIsStillReadInFullMode) {
+  auto a = make_session(with(AttentionMode::full));
+  ASSERT_TRUE(a->prefill(prompt(12, 8)));
+  const auto v2 = dir_ / "v2.qsnap";
+  auto saved = save_snapshot(*a, v2);
+  ASSERT_TRUE(saved);
+  std::ifstream in(v2, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  const size_t header = bytes.size() - saved->payload_bytes;
+  // Full mode's attention stream: no prefill boundary, no states (u8 0, u32 0).
+  ASSERT_TRUE(std::all_of(bytes.end() - 5, bytes.end(), [](uint8_t b) { return b == 0; }));
+  bytes.resize(bytes.size() - 5);
+  auto put = [&](size_t at, uint64_t v, int n) {
+    for (int k = 0; k < n; ++k) bytes[at + size_t(k)] = uint8_t(v >> (8 * k));
+  };
+  put(8, 1, 4);  // version
+  put(32, saved->payload_bytes - 5, 8);
+  put(40, XXH3_64bits(bytes.data() + header, bytes.size() - header), 8);
+  put(header - 8, XXH3_64bits(bytes.data(), header - 8), 8);
+  const auto v1 = dir_ / "v1.qsnap";
+  std::ofstream(v1, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+
+  auto b = make_session(with(AttentionMode::full));
+  auto loaded = load_snapshot(*b, v1);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->version, 1u);
+  EXPECT_TRUE(same_bits(a->logits(), b->logits()));
+  auto t = make_session(with(AttentionMode::tensorized, kern::TensorDims{{12, 8}}));
+  loaded = load_snapshot(*t, v1);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, Errc::mismatch);
 }
 
 }  // namespace
