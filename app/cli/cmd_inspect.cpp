@@ -1,8 +1,10 @@
-// `quire-cli inspect MODEL [--json]`: what a GGUF file holds, without loading the model:
-// version, architecture, metadata (long arrays and strings summarized), tensor count, parameter
+// `quire-cli inspect MODEL [--json] [--ctx N] [--attention ... --tensor-*]`: what a GGUF file
+// holds, without loading the model: version, architecture, metadata (long arrays and strings summarized), tensor count, parameter
 // count, tensor types and file size. Reads only the header and metadata through the mapping, so
 // it is instant even for a 40 GB file. Errors (missing, corrupt, unsupported) go to stderr with
-// the exit code of exit_code_for(). JSON keeps the file's metadata order.
+// the exit code of exit_code_for(). JSON keeps the file's metadata order. The tensorized line
+// states the extra memory of tensorized attention's states for a context of --ctx tokens (the
+// training context by default) with the given dims and variant.
 #include <fmt/format.h>
 
 #include <map>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/cli/attention_options.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/attention/attention_config.h"
@@ -43,13 +46,25 @@ struct InspectReport {
   std::string model_error;
   int64_t kv_bytes_f16 = 0;   // K and V of one token over all layers
   int64_t kv_bytes_q8_0 = 0;  // 0 when head_dim is not a multiple of 32 (q8_0 impossible)
-  // Tensorized attention (complete) at the training context: its dims and the extra bytes of
-  // its per-layer states (engine/attention/tensorized_state.h); empty dims when unknown.
+  // Tensorized attention at `tensorized_ctx` tokens (--ctx, else the training context) with
+  // the --attention settings (variant complete unless told): its dims and the extra bytes of its
+  // per-layer states (engine/attention/tensorized_state.h); empty dims when unknown or when
+  // --attention full; then tensorized_error says why, if it is an error.
   kern::TensorDims tensorized_dims;
+  kern::TensorVariant tensorized_variant = kern::TensorVariant::complete;
+  int64_t tensorized_ctx = 0;
   int64_t tensorized_bytes = 0;
+  std::string tensorized_error;
 };
 
-void describe_model(const gguf::File& f, InspectReport& r) {
+// What inspect was asked beside the file: the context and attention of the memory figure.
+struct InspectQuery {
+  int64_t ctx = 0;  // 0: the model's training context
+  engine::AttentionConfig attention;
+  bool attention_given = false;  // --attention on the command line
+};
+
+void describe_model(const gguf::File& f, const InspectQuery& q, InspectReport& r) {
   auto config = engine::config_from_gguf(f);
   if (!config) {
     r.model_error = config.error().message;
@@ -61,17 +76,23 @@ void describe_model(const gguf::File& f, InspectReport& r) {
   if (config->head_dim % 32 == 0) {
     r.kv_bytes_q8_0 = rows * kern::row_bytes(kern::DType::q8_0, config->head_dim);
   }
-  if (config->n_ctx_train > 0) {
-    if (auto dims = engine::tensorized_dims(f, config->n_ctx_train)) {
-      r.tensorized_dims = *dims;
-      r.tensorized_bytes = engine::TensorizedState::bytes_for(
-          config->n_ctx_train, *dims, kern::TensorVariant::complete, config->n_layer,
-          config->n_head, config->n_head_kv, config->head_dim);
-    }
+  r.tensorized_ctx = q.ctx > 0 ? q.ctx : config->n_ctx_train;
+  if (r.tensorized_ctx <= 0) return;
+  if (q.attention_given && q.attention.mode == engine::AttentionMode::full) return;
+  auto dims = engine::resolve_dims(q.attention, f, r.tensorized_ctx);
+  if (!dims) {
+    r.tensorized_error = dims.error().message;
+    return;
   }
+  r.tensorized_dims = *dims;
+  r.tensorized_variant = q.attention.variant;
+  // hybrid holds the same states as tensorized until its document prefill ends: its peak.
+  r.tensorized_bytes = engine::TensorizedState::bytes_for(
+      r.tensorized_ctx, *dims, q.attention.variant, config->n_layer, config->n_head,
+      config->n_head_kv, config->head_dim);
 }
 
-InspectReport describe(const gguf::File& f) {
+InspectReport describe(const gguf::File& f, const InspectQuery& q) {
   InspectReport r;
   r.file = f.name();
   r.version = f.version();
@@ -84,7 +105,7 @@ InspectReport describe(const gguf::File& f) {
     r.parameter_count += t.n_elements();
     ++r.tensor_types[std::string(kern::dtype_info(t.type).name)];
   }
-  describe_model(f, r);
+  describe_model(f, q, r);
   return r;
 }
 
@@ -164,8 +185,11 @@ void print_json(const InspectReport& r, const gguf::File& f) {
                                                               : nlohmann::ordered_json()}}}};
     if (!r.tensorized_dims.n.empty()) {
       model["tensorized_state"] = {{"dims", r.tensorized_dims.to_string()},
-                                   {"context_length", c.n_ctx_train},
+                                   {"context_length", r.tensorized_ctx},
                                    {"bytes", r.tensorized_bytes}};
+      if (r.tensorized_variant != kern::TensorVariant::complete) {
+        model["tensorized_state"]["variant"] = engine::tensor_variant_name(r.tensorized_variant);
+      }
     }
   }
   const nlohmann::ordered_json out = {
@@ -207,9 +231,12 @@ void print_text(const InspectReport& r, const gguf::File& f) {
     fmt::print("kv per token  f16 {}, q8_0 {}\n", human_bytes(uint64_t(r.kv_bytes_f16)),
                r.kv_bytes_q8_0 ? human_bytes(uint64_t(r.kv_bytes_q8_0)) : "-");
     if (!r.tensorized_dims.n.empty()) {
-      fmt::print("tensorized    {} extra at {} tokens (dims {}, complete, all layers)\n",
-                 human_bytes(uint64_t(r.tensorized_bytes)), c.n_ctx_train,
-                 r.tensorized_dims.to_string());
+      fmt::print("tensorized    {} extra at {} tokens (dims {}, {}, all layers)\n",
+                 human_bytes(uint64_t(r.tensorized_bytes)), r.tensorized_ctx,
+                 r.tensorized_dims.to_string(),
+                 engine::tensor_variant_name(r.tensorized_variant));
+    } else if (!r.tensorized_error.empty()) {
+      fmt::print("tensorized    -: {}\n", r.tensorized_error);
     }
   } else {
     fmt::print("model         not runnable: {}\n", r.model_error);
@@ -226,17 +253,27 @@ void add_inspect_command(CLI::App& root, CommandRun& run) {
   struct Options {
     std::string model;
     bool json = false;
+    int64_t ctx = 0;
+    AttentionOptions attention;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = root.add_subcommand(
       "inspect", "Show what a GGUF model file holds: version, architecture, metadata, tensors");
   cmd->add_option("MODEL", opts->model, "Path of a .gguf file")->required();
   cmd->add_flag("--json", opts->json, "Print one JSON object");
-  cmd->parse_complete_callback([&run, opts] {
-    run = [opts]() -> int {
+  cmd->add_option("-c,--ctx", opts->ctx,
+                  "Context length of the tensorized memory figure (default: training context)")
+      ->check(CLI::PositiveNumber);
+  add_attention_options(cmd, opts->attention);
+  auto* attention_opt = cmd->get_option("--attention");
+  cmd->parse_complete_callback([&run, opts, attention_opt] {
+    run = [opts, given = attention_opt->count() > 0]() -> int {
+      auto attention = attention_config(opts->attention);
+      if (!attention) return report_error(attention.error());
+      const InspectQuery query{opts->ctx, *attention, given};
       auto file = gguf::File::open(opts->model);
       if (!file) return report_error(file.error());
-      const InspectReport report = describe(*file);
+      const InspectReport report = describe(*file, query);
       if (opts->json) {
         print_json(report, *file);
       } else {

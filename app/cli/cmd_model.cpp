@@ -1,6 +1,8 @@
 // Model-level commands over the engine's Model and CpuForward:
 //   tokenize --model M (--text T | --file F) [--json]   token ids (and pieces) of a text
 //   logits --model M --tokens "1 2 3" --out FILE.npy [--kv-type T] [--greedy N] [--threads N]
+//          [--attention full|tensorized|hybrid --tensor-dims ...] (hybrid: the tokens are the
+//          document, the greedy tokens run exact)
 //       float32 logits [n_tokens, n_vocab] of one forward pass over the tokens; --greedy N then
 //       decodes N more tokens one at a time (argmax, lowest id on ties) and prints their ids.
 #include <fmt/format.h>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/attention_options.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/io/npy.h"
@@ -107,6 +110,7 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
     std::string model, tokens, out, kv_type = "f16";
     int greedy = 0;
     int threads = 0;
+    AttentionOptions attention;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = root.add_subcommand(
@@ -122,10 +126,13 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", opts->threads, "CPU threads (0: all cores)")
       ->check(CLI::NonNegativeNumber);
+  add_attention_options(cmd, opts->attention);
   cmd->parse_complete_callback([&run, opts] {
     run = [opts]() -> int {
       auto tokens = parse_tokens(opts->tokens);
       if (!tokens) return fail(tokens.error());
+      auto attention = attention_config(opts->attention);
+      if (!attention) return fail(attention.error());
       auto model = engine::Model::load(opts->model);
       if (!model) return fail(model.error());
       const kern::KvType kv_type = opts->kv_type == "f32"   ? kern::KvType::f32
@@ -136,7 +143,7 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
           engine::kv_cache_config((*model)->config(), n_ctx, kv_type));
       if (!cache) return fail(cache.error());
       kern::ThreadPool pool(opts->threads);
-      engine::CpuForward forward(*model, &pool);
+      engine::CpuForward forward(*model, &pool, *attention);
       std::vector<float> logits;
       if (auto ok = forward.run(*cache, *tokens, true, logits); !ok) return fail(ok.error());
       const int64_t n_vocab = (*model)->config().n_vocab;
@@ -146,6 +153,7 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
         return fail(ok.error());
       }
       if (opts->greedy > 0) {
+        forward.end_tensorized_prefill();  // hybrid: the tokens were the document
         std::vector<int32_t> generated;
         std::vector<float> last(logits.end() - n_vocab, logits.end());
         for (int i = 0; i < opts->greedy; ++i) {

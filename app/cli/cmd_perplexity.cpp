@@ -1,6 +1,7 @@
 // `quire-cli perplexity --model M --file F --ctx N`: the model's perplexity over a text file,
 // with llama.cpp's windowing (engine/runtime/perplexity.h): prints the running value after each
-// window ("[1]12.3456,[2]...") and then the final PPL with the number of tokens scored.
+// window ("[1]12.3456,[2]...") and then the final PPL with the number of tokens scored and the
+// attention it ran with (--attention full|tensorized|hybrid, session_options.h).
 // Ctrl-C stops (exit code 130).
 #include <fmt/format.h>
 
@@ -57,8 +58,15 @@ int run_perplexity(PerplexityArgs& args) {
       });
   fmt::print("\n");
   if (!result) return report_error(result.error());
-  fmt::print("Final estimate: PPL = {:.4f} over {} tokens ({} windows of {})\n", result->ppl,
-             result->n_scored, result->n_windows, window);
+  const engine::AttentionConfig& a = (*session)->config().attention;
+  const std::string attention =
+      a.mode == engine::AttentionMode::full
+          ? std::string("full")
+          : fmt::format("{}, dims {}, {}, rope {}", engine::attention_mode_name(a.mode),
+                        a.dims.to_string(), engine::tensor_variant_name(a.variant),
+                        engine::tensor_rope_name(a.rope_kind));
+  fmt::print("Final estimate: PPL = {:.4f} over {} tokens ({} windows of {}; attention {})\n",
+             result->ppl, result->n_scored, result->n_windows, window, attention);
   return kExitOk;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <istream>
+#include <ostream>
 
 namespace quire::engine {
 
@@ -32,29 +34,92 @@ void CpuForward::end_tensorized_prefill() {
   states_.clear();
 }
 
+void CpuForward::reset_attention() {
+  prefill_ended_ = false;
+  states_.clear();
+}
+
+Result<void> CpuForward::save_attention(std::ostream& out) const {
+  const auto n = static_cast<uint32_t>(states_.size());
+  const char head[5] = {static_cast<char>(prefill_ended_ ? 1 : 0), static_cast<char>(n & 0xff),
+                        static_cast<char>((n >> 8) & 0xff), static_cast<char>((n >> 16) & 0xff),
+                        static_cast<char>((n >> 24) & 0xff)};
+  out.write(head, sizeof head);
+  for (const TensorizedState& st : states_) {
+    if (auto ok = st.save(out); !ok) return ok;
+  }
+  return {};
+}
+
+Result<void> CpuForward::load_attention(std::istream& in, const KvCache& cache) {
+  reset_attention();
+  unsigned char head[5] = {};
+  if (!in.read(reinterpret_cast<char*>(head), sizeof head) || head[0] > 1) {
+    return make_error(Errc::corrupt_data, "attention state header is damaged");
+  }
+  const uint32_t n = uint32_t(head[1]) | uint32_t(head[2]) << 8 | uint32_t(head[3]) << 16 |
+                     uint32_t(head[4]) << 24;
+  prefill_ended_ = head[0] == 1 && attention_.mode == AttentionMode::hybrid;
+  const auto fail = [this](Error e) {
+    reset_attention();
+    return e;
+  };
+  if (head[0] == 1 && attention_.mode != AttentionMode::hybrid) {
+    return fail(make_error(Errc::corrupt_data, "attention state: a prefill boundary outside "
+                                               "hybrid mode"));
+  }
+  // States exist only while tensorized attention runs and once a token has run through it.
+  const bool want = tensorized_now() && cache.size() > 0;
+  if (n == 0 && !want) return {};
+  if (!want || n != static_cast<uint32_t>(model_->config().n_layer)) {
+    return fail(make_error(Errc::corrupt_data,
+                           "attention state holds {} tensorized layers, the {} mode with {} "
+                           "tokens needs {}",
+                           n, attention_mode_name(attention_.mode), cache.size(),
+                           want ? model_->config().n_layer : 0));
+  }
+  if (auto ok = create_states(cache.config().n_ctx); !ok) return fail(ok.error());
+  for (TensorizedState& st : states_) {
+    if (auto ok = st.load(in); !ok) return fail(ok.error());
+    if (st.size() != cache.size()) {
+      return fail(make_error(Errc::mismatch,
+                             "a tensorized state holds {} tokens, the KV cache {}", st.size(),
+                             cache.size()));
+    }
+  }
+  return {};
+}
+
 bool CpuForward::tensorized_now() const {
   return attention_.mode == AttentionMode::tensorized ||
          (attention_.mode == AttentionMode::hybrid && !prefill_ended_);
 }
 
+Result<void> CpuForward::create_states(int64_t n_ctx) {
+  states_.clear();
+  const ModelConfig& c = model_->config();
+  // The caller's dims as they are (run() refuses tokens past their capacity); else resolved.
+  auto dims = attention_.dims.n.empty() ? resolve_dims(attention_, model_->file(), n_ctx)
+                                        : Result<kern::TensorDims>(attention_.dims);
+  if (!dims) return dims.error();
+  const TensorizedConfig tc{*dims, attention_.variant, attention_.rope_kind,
+                            model_->rope_params(), c.n_head, c.n_head_kv, c.head_dim,
+                            1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+  for (int64_t l = 0; l < c.n_layer; ++l) {
+    auto st = TensorizedState::create(tc);
+    if (!st) {
+      states_.clear();
+      return st.error();
+    }
+    states_.push_back(std::move(*st));
+  }
+  return {};
+}
+
 Result<void> CpuForward::prepare_states(const KvCache& cache, int64_t n) {
   if (!tensorized_now()) return {};
   if (states_.empty()) {
-    const ModelConfig& c = model_->config();
-    kern::TensorDims dims = attention_.dims;
-    if (dims.n.empty()) {
-      auto d = tensorized_dims(model_->file(), cache.config().n_ctx);
-      if (!d) return d.error();
-      dims = std::move(*d);
-    }
-    const TensorizedConfig tc{dims, attention_.variant, attention_.rope_kind,
-                              model_->rope_params(), c.n_head, c.n_head_kv, c.head_dim,
-                              1.0f / std::sqrt(static_cast<float>(c.head_dim))};
-    for (int64_t l = 0; l < c.n_layer; ++l) {
-      auto st = TensorizedState::create(tc);
-      if (!st) return st.error();
-      states_.push_back(std::move(*st));
-    }
+    if (auto ok = create_states(cache.config().n_ctx); !ok) return ok;
   }
   if (states_[0].size() != cache.size()) {
     return make_error(Errc::mismatch,

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <span>
 #include <stop_token>
@@ -50,6 +51,21 @@ class CpuForward {
   // The tensorized states, one per layer (empty in full mode, before the first run, and in
   // hybrid after end_tensorized_prefill()): for snapshots and memory reports.
   const std::vector<TensorizedState>& tensorized_states() const { return states_; }
+  const AttentionConfig& attention() const { return attention_; }
+  // hybrid: whether end_tensorized_prefill() was called since the last reset_attention().
+  bool tensorized_prefill_ended() const { return prefill_ended_; }
+  // Drops the tensorized states and, in hybrid, starts a new document prefill: what a cleared
+  // KV cache needs (Session::clear()).
+  void reset_attention();
+
+  // Snapshot stream of the attention state: u8 prefill ended, u32 state count, then each
+  // TensorizedState::save() stream. Errors: those of TensorizedState::save.
+  Result<void> save_attention(std::ostream& out) const;
+  // Replaces the attention state from a save_attention() stream made for `cache` (which must
+  // already hold its tokens). Errors: corrupt_data for a damaged stream or a state count that
+  // is neither 0 nor n_layer (or not what the mode runs), mismatch for states whose config or
+  // token count differs from this forward's and the cache's; on error the state is reset.
+  Result<void> load_attention(std::istream& in, const KvCache& cache);
 
   const Model& model() const { return *model_; }
 
@@ -78,6 +94,8 @@ class CpuForward {
   bool tensorized_now() const;
   // Creates the states on first use and checks they follow `cache` and fit n more tokens.
   Result<void> prepare_states(const KvCache& cache, int64_t n);
+  // One empty state per layer for a cache of n_ctx tokens.
+  Result<void> create_states(int64_t n_ctx);
 
   std::shared_ptr<const Model> model_;
   kern::Exec exec_;

@@ -32,6 +32,8 @@ Result<GenerateStats> generate(Session& session, const GenerateRequest& request,
   if (!request.prompt.empty()) {
     if (auto done = session.prefill(request.prompt, stop, progress); !done) return done.error();
   }
+  // Hybrid: the prompt closes the document prefill; generated tokens run exact.
+  session.end_document_prefill();
   stats.n_prompt = static_cast<int64_t>(request.prompt.size());
   const double t1 = steady_seconds();
   stats.prefill_s = t1 - t0;

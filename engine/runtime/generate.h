@@ -43,6 +43,8 @@ struct GenerateStats {
 // Returning false stops the generation.
 using TokenSink = std::function<bool(int32_t token, std::string_view text)>;
 
+// In hybrid attention the prefill of the prompt ends the document prefill
+// (Session::end_document_prefill): the generated tokens use exact attention.
 // Errors: invalid_argument for negative max_tokens, an empty prompt on an empty session or bad
 // token ids; context_overflow when the prompt does not fit (nothing is prefilled); cancelled
 // when `stop` is requested; the forward pass's errors.

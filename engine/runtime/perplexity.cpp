@@ -34,9 +34,14 @@ Result<PerplexityResult> perplexity(Session& session, std::span<const int32_t> t
     std::copy(begin, begin + n_ctx, window.begin());
     if (bos >= 0) window[0] = bos;
     session.clear();
-    if (auto done = session.evaluate(window, logits, stop); !done) return done.error();
+    const std::span<const int32_t> all(window);
+    if (auto done = session.prefill(all.first(size_t(first)), stop); !done) return done.error();
+    session.end_document_prefill();
+    if (auto done = session.evaluate(all.subspan(size_t(first)), logits, stop); !done) {
+      return done.error();
+    }
     for (int64_t j = first; j < n_ctx - 1; ++j) {
-      const float* row = logits.data() + j * n_vocab;
+      const float* row = logits.data() + (j - first) * n_vocab;
       const float max = *std::max_element(row, row + n_vocab);
       double sum = 0.0;
       for (int64_t v = 0; v < n_vocab; ++v) sum += std::exp(double(row[v]) - double(max));

@@ -5,6 +5,9 @@
 //   when the vocabulary adds one; only the second half is scored: logits row j (j from n_ctx/2
 //   to n_ctx - 2) predicts token j + 1, nll = logsumexp(row) - row[target], in double.
 //   PPL = exp(sum nll / count).
+// The unscored first half is the window's document: it is prefilled, then the session's document
+// prefill ends (Session::end_document_prefill), so that hybrid attention scores the second half
+// with exact attention over a tensorized prefill, as it reads a question after a document.
 // Thread: runs on the session's thread; on_window is called on it after each window.
 #pragma once
 

@@ -7,7 +7,15 @@
 namespace quire::engine {
 
 std::vector<ConfigEntry> config_entries(const SessionConfig& config) {
-  return {{"kv_type", kern::kv_type_name(config.kv_type)}};
+  std::vector<ConfigEntry> entries = {{"kv_type", kern::kv_type_name(config.kv_type)}};
+  const AttentionConfig& a = config.attention;
+  if (a.mode != AttentionMode::full) {
+    entries.emplace_back("attention", attention_mode_name(a.mode));
+    entries.emplace_back("tensor_dims", a.dims.n.empty() ? "auto" : a.dims.to_string());
+    entries.emplace_back("tensor_variant", tensor_variant_name(a.variant));
+    entries.emplace_back("tensor_rope", tensor_rope_name(a.rope_kind));
+  }
+  return entries;
 }
 
 std::string config_fingerprint(const SessionConfig& config) {
@@ -26,7 +34,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionConfig& config
       cache_(std::move(cache)),
       sampler_(std::move(sampler)),
       pool_(std::make_unique<kern::ThreadPool>(config.n_threads)),
-      forward_(model_, pool_.get()) {}
+      forward_(model_, pool_.get(), config.attention) {}
 
 Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model,
                                                  const SessionConfig& config) {
@@ -40,12 +48,18 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                       "thread count must be 0 (all cores) or positive, got {}",
                       config.n_threads);
   }
+  SessionConfig resolved = config;
+  if (config.attention.mode != AttentionMode::full) {
+    auto dims = resolve_dims(config.attention, model->file(), config.n_ctx);
+    if (!dims) return dims.error();
+    resolved.attention.dims = std::move(*dims);
+  }
   auto sampler = Sampler::create(config.sampler);
   if (!sampler) return sampler.error();
   auto cache = KvCache::create(kv_cache_config(model->config(), config.n_ctx, config.kv_type));
   if (!cache) return cache.error();
   return std::unique_ptr<Session>(
-      new Session(std::move(model), config, std::move(*cache), std::move(*sampler)));
+      new Session(std::move(model), resolved, std::move(*cache), std::move(*sampler)));
 }
 
 Result<void> Session::run(std::span<const int32_t> tokens, bool all_logits,
@@ -98,8 +112,11 @@ Result<int32_t> Session::sample() {
   return sampler_.sample(logits_, tokens_);
 }
 
+void Session::end_document_prefill() { forward_.end_tensorized_prefill(); }
+
 void Session::clear() {
   cache_.clear();
+  forward_.reset_attention();
   tokens_.clear();
   logits_.clear();
 }

@@ -33,6 +33,9 @@ struct SessionConfig {
   kern::KvType kv_type = kern::KvType::f16;  // element type of the KV cache
   int n_threads = 0;                         // CPU threads for the forward pass; 0: all cores
   SamplerConfig sampler;
+  // Full, tensorized or hybrid attention. Session::create fills empty dims with resolve_dims()
+  // for n_ctx (so that config() and the fingerprint name the folding the session runs).
+  AttentionConfig attention;
 };
 
 // One setting that shapes the KV state, as text: ("kv_type", "f16").
@@ -41,17 +44,20 @@ using ConfigEntry = std::pair<std::string, std::string>;
 // Every setting of `config` that changes what the KV cache holds for a given token sequence, in
 // a fixed order. A snapshot can only be continued under the same entries. Settings that only
 // bound or schedule the work (n_ctx, n_threads) or act after the logits (sampler) are
-// not entries. A new setting that changes the KV state (the attention mode) adds one entry here.
+// not entries. Full attention adds none (so version-1 snapshots keep their fingerprint);
+// tensorized and hybrid add attention, tensor_dims ("auto" while unresolved), tensor_variant
+// and tensor_rope.
 std::vector<ConfigEntry> config_entries(const SessionConfig& config);
 
-// config_entries as one line, "kv_type=f16", entries joined by ';': what snapshots record and
+// config_entries as one line, "kv_type=f16" or
+// "kv_type=f16;attention=hybrid;tensor_dims=4x128;tensor_variant=complete;tensor_rope=local", entries joined by ';': what snapshots record and
 // compare, and what error messages show.
 std::string config_fingerprint(const SessionConfig& config);
 
 class Session {
  public:
   // Errors: invalid_argument for a non-positive n_ctx or negative n_threads, or a KV type the model's head
-  // size cannot use; out_of_memory when the KV cache does not fit (the message says how much it
+  // size cannot use; resolve_dims()'s errors in tensorized and hybrid modes; out_of_memory when the KV cache does not fit (the message says how much it
   // needs); the Sampler's errors for bad sampling settings.
   static Result<std::unique_ptr<Session>> create(std::shared_ptr<const Model> model,
                                                  const SessionConfig& config);
@@ -86,6 +92,12 @@ class Session {
   // Logits after the last token [n_vocab]; empty while the session has no tokens.
   const std::vector<float>& logits() const { return logits_; }
 
+  // Hybrid mode: the document prefill is over; tokens prefilled from now on (question, answer)
+  // use exact attention over the whole KV cache, and the tensorized states are released. Call it
+  // once the document's tokens are in. No effect in full and tensorized modes, nor when called
+  // again; clear() starts a new document prefill.
+  void end_document_prefill();
+
   // Forgets every token (the KV memory stays allocated).
   void clear();
 
@@ -98,6 +110,10 @@ class Session {
   Result<void> restore(std::vector<int32_t> tokens, std::vector<float> logits,
                        std::string_view sampler_state);
   KvCache& mutable_cache() { return cache_; }
+  // The forward pass, whose attention state (tensorized states, hybrid boundary) snapshots
+  // carry beside the cache.
+  const CpuForward& forward() const { return forward_; }
+  CpuForward& mutable_forward() { return forward_; }
 
  private:
   Session(std::shared_ptr<const Model> model, const SessionConfig& config, KvCache cache,

@@ -171,7 +171,8 @@ Result<void> write_payload(const Session& session, std::ostream& out) {
   for (float f : session.logits()) put_u32(head, std::bit_cast<uint32_t>(f));
   put_str(head, session.sampler().save_state());
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
-  return session.cache().save(out);
+  if (auto saved = session.cache().save(out); !saved) return saved;
+  return session.forward().save_attention(out);
 }
 
 // 0 on success, else the errno of the failed write.
@@ -203,11 +204,11 @@ Result<SnapshotInfo> parse_header(std::span<const uint8_t> bytes, const std::str
   }
   ByteReader r(bytes.subspan(kMagic.size()));
   const auto version = static_cast<uint32_t>(r.uint(4));
-  if (version != kSnapshotVersion) {
+  if (version < kSnapshotMinVersion || version > kSnapshotVersion) {
     return make_error(Errc::unsupported,
-                      "{}: snapshot format version {}, this Quire reads version {}; the prefill "
-                      "will be redone",
-                      name, version, kSnapshotVersion);
+                      "{}: snapshot format version {}, this Quire reads versions {} to {}; the "
+                      "prefill will be redone",
+                      name, version, kSnapshotMinVersion, kSnapshotVersion);
   }
   header_bytes = static_cast<size_t>(r.uint(4));
   if (header_bytes < kFixedHeader + 16 || header_bytes > bytes.size() ||
@@ -219,6 +220,7 @@ Result<SnapshotInfo> parse_header(std::span<const uint8_t> bytes, const std::str
     return damaged("header checksum mismatch");
   }
   SnapshotInfo info;
+  info.version = version;
   info.n_tokens = r.uint(8);
   info.token_prefix_hash = r.uint(8);
   info.payload_bytes = r.uint(8);
@@ -373,9 +375,17 @@ Result<SnapshotInfo> load_snapshot(Session& session, const std::filesystem::path
     session.clear();
     return damaged(loaded.error().message);
   }
+  if (info.version >= 2) {
+    if (auto loaded = session.mutable_forward().load_attention(kv_in, session.cache()); !loaded) {
+      session.clear();
+      return damaged(loaded.error().message);
+    }
+  } else {
+    session.mutable_forward().reset_attention();
+  }
   if (kv_in.peek() != std::char_traits<char>::eof()) {
     session.clear();
-    return damaged("bytes after the KV cache");
+    return damaged("bytes after the attention state");
   }
   if (auto restored = session.restore(std::move(tokens), std::move(logits), sampler_state);
       !restored) {

@@ -36,6 +36,22 @@ check "inspect --json states the tensorized state bytes" $py -c '
 import json, sys
 t = json.loads(sys.argv[1])["model"]["tensorized_state"]
 assert t == {"dims": "4x128", "context_length": 512, "bytes": 1835008}, t' "$out"
+# At --ctx 256 with dims 2x128: K and V 2*256*2*32, closed_1 256 rows and the query ring 128
+# rows of 8 heads x 32: 131072 floats per layer, x 4 bytes x 2 layers = 1048576 (1.00 MiB).
+out=$("$cli" inspect "$dir/tiny.gguf" --ctx 256 --attention tensorized --tensor-dims 2x128)
+check "inspect --ctx states the tensorized bytes for that context" \
+  grep -q '^tensorized  *1.00 MiB extra at 256 tokens (dims 2x128, complete, all layers)$' <<<"$out"
+out=$("$cli" inspect "$dir/tiny.gguf" --attention full)
+check "inspect --attention full states no tensorized memory" \
+  bash -c '! grep -q "^tensorized" <<<"$1"' _ "$out"
+"$cli" inspect "$dir/tiny.gguf" --ctx 300 --tensor-dims 2x128 >/dev/null 2>&1
+check "inspect: dims smaller than --ctx do not fail the file" test $? -eq 0
+"$cli" logits --model "$dir/tiny.gguf" --tokens "1 7 300 5" --out "$dir/lt.npy" \
+  --attention tensorized --tensor-dims 4 --greedy 2 >/dev/null 2>&1
+check "logits: a context of 6 past --tensor-dims 4 is refused" test $? -ne 0
+"$cli" logits --model "$dir/tiny.gguf" --tokens "1 7 300 5" --out "$dir/lt.npy" \
+  --attention hybrid --tensor-dims 2x4 --greedy 2 >/dev/null
+check "logits --attention hybrid runs" test $? -eq 0
 
 out=$("$cli" tokenize --model "$dir/tiny.gguf" --text "abc abc"); rc=$?
 check "tokenize exits 0" test $rc -eq 0
