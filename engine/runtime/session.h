@@ -86,6 +86,12 @@ class Session {
   // Logits after the last token [n_vocab]; empty while the session has no tokens.
   const std::vector<float>& logits() const { return logits_; }
 
+  // Borrowed (nullptr: none): records the attention of every later single-token step, such as
+  // each token generate() appends (attention_recorder.h). Must outlive its use or be reset.
+  void set_attention_recorder(AttentionRecorder* recorder) {
+    forward_.set_attention_recorder(recorder);
+  }
+
   // Forgets every token (the KV memory stays allocated).
   void clear();
 
