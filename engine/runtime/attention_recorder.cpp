@@ -2,7 +2,12 @@
 // heads that read it into scores[h][j], softmax each head's row (max-subtracted, float32), and
 // average over heads into mean[j]; the top_k positions come from a partial sort of the indices
 // (ties: the earlier position first, so the choice is deterministic).
-// Parallelization: none; see the header for why its cost is acceptable.
+// Parallelization: none; see the header for why its cost is acceptable. Measured
+// (tests/bench/bench_attention_recorder, 32 heads / 8 kv heads of 128, f16 cache, on a shared
+// 2-core machine, so only roughly): per layer and decode step, 7.1 ms vs 8.6 ms for
+// kern::cpu::attention on 2 threads at 1024 positions, 56 ms vs 64 ms at 8192: the recorder
+// costs about as much again as the decode attention, i.e. it roughly doubles the attention part
+// of a decode step (the weight GEMVs, the larger part at these lengths, are unchanged).
 #include "engine/runtime/attention_recorder.h"
 
 #include <algorithm>
