@@ -89,6 +89,12 @@ check "the damaged snapshot is reported" grep -qi 'prefilling it again' "$dir/er
 out=$("$cli" ask "${model[@]}" "$dir/notes.md" --question "Where is the mill?" --json 2>/dev/null)
 check "the redone prefill was saved again" json_ok 'j["restored_from_snapshot"]'
 
+# Another KV type is another snapshot key: prefilled once for it, then restored.
+out=$("$cli" ask "${model[@]}" --kv-type q8_0 "$dir/notes.md" --question "Where is the mill?" --json 2>/dev/null)
+check "another kv type does not reuse the f16 snapshot" json_ok 'not j["restored_from_snapshot"] and j["prefill_tokens"] == j["context_tokens"]'
+out=$("$cli" ask "${model[@]}" --kv-type q8_0 "$dir/notes.md" --question "Boats?" --json 2>/dev/null)
+check "the q8_0 snapshot is then restored" json_ok 'j["restored_from_snapshot"] and j["prefill_tokens"] == j["suffix_tokens"]'
+
 # A code folder, and two documents at once.
 out=$("$cli" ask "${model[@]}" "$dir/proj" --question "What does add do?" --json 2>"$dir/err4"); rc=$?
 check "ask on a code folder exits 0" test $rc -eq 0
