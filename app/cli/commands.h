@@ -25,5 +25,6 @@ void add_docs_command(CLI::App& root, CommandRun& run);
 void add_search_command(CLI::App& root, CommandRun& run);
 void add_models_command(CLI::App& root, CommandRun& run);
 void add_export_command(CLI::App& root, CommandRun& run);
+void add_ask_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

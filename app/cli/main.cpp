@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   app::add_logits_command(root, run);
   app::add_models_command(root, run);
   app::add_export_command(root, run);
+  app::add_ask_command(root, run);
 
   try {
     root.parse(argc, argv);

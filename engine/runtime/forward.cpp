@@ -248,6 +248,11 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
       kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
                            cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
                            c.head_dim, scale);
+      if (recorder_ && n == 1) {
+        recorder_->record_layer(pos, static_cast<int32_t>(l), q_.data(), cache.k_data(l),
+                                cache.config().type, cache.layer_size(l), c.n_head,
+                                c.n_head_kv, c.head_dim, scale);
+      }
     }
     mm(h_.data(), attn_.data(), w.wo);
     kern::cpu::add(ex, x_.data(), h_.data(), n * d);

@@ -26,6 +26,7 @@
 #include "engine/base/progress.h"
 #include "engine/base/result.h"
 #include "engine/model/model.h"
+#include "engine/runtime/attention_recorder.h"
 #include "engine/runtime/kv_cache.h"
 #include "kernels/thread_pool.h"
 
@@ -69,6 +70,10 @@ class CpuForward {
 
   const Model& model() const { return *model_; }
 
+  // Borrowed (nullptr: none): filled for every single-token run() with exact attention, one
+  // record per layer (attention_recorder.h). Must outlive its use or be reset to nullptr.
+  void set_attention_recorder(AttentionRecorder* recorder) { recorder_ = recorder; }
+
   // Runs `tokens` at positions [cache.size(), cache.size() + n) through the model, appending
   // their keys and values to `cache`, and writes float32 logits into `logits` (resized):
   // [n, n_vocab] when all_logits, else [1, n_vocab] for the last token only.
@@ -107,6 +112,7 @@ class CpuForward {
   AttentionConfig attention_;
   bool prefill_ended_ = false;
   std::vector<TensorizedState> states_;
+  AttentionRecorder* recorder_ = nullptr;
 };
 
 }  // namespace quire::engine

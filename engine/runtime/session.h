@@ -98,6 +98,12 @@ class Session {
   // again; clear() starts a new document prefill.
   void end_document_prefill();
 
+  // Borrowed (nullptr: none): records the attention of every later single-token step, such as
+  // each token generate() appends (attention_recorder.h). Must outlive its use or be reset.
+  void set_attention_recorder(AttentionRecorder* recorder) {
+    forward_.set_attention_recorder(recorder);
+  }
+
   // Forgets every token (the KV memory stays allocated).
   void clear();
 
