@@ -100,6 +100,7 @@ int run_ask(AskArgs& args) {
     std::fputc('\n', stdout);
     print_citations(result->citations);
   }
+  std::fflush(stdout);  // the summary below goes after the answer, also when both streams are one
   const double rate = result->decode_s > 0 ? double(result->answer_tokens) / result->decode_s : 0;
   fmt::print(stderr,
              "context: {} tokens ({}); prefilled {} tokens in {:.2f} s; answer: {} tokens, "
