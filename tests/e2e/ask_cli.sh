@@ -7,11 +7,7 @@
 set -u
 cli=$1
 py=/usr/bin/python3
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check_lib.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export QUIRE_HOME="$dir/home"
@@ -116,4 +112,4 @@ check "overflow head answers with a notice" json_ok 'j["overflow"] is not None a
 check "plain ask exits 0" test $? -eq 0
 check "plain ask reports the restored document on stderr" grep -q 'restored from its snapshot' "$dir/err8"
 
-exit $((fails > 0))
+finish

@@ -3,11 +3,7 @@
 # Usage: cli_basics.sh PATH/TO/quire-cli
 set -u
 cli=$1
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check_lib.sh"
 
 out=$("$cli" --version); rc=$?
 check "--version exits 0" test $rc -eq 0
@@ -34,5 +30,4 @@ check "paths without HOME exits 3 and says what to set" test $rc -eq 3
 check "  ...and the message names QUIRE_HOME" grep -q QUIRE_HOME <<<"$out"
 rm -rf "$home"
 
-echo "$fails failed"
-exit $((fails > 0))
+finish

@@ -4,11 +4,7 @@
 # Usage: cli_store.sh PATH/TO/quire-cli
 set -u
 cli=$1
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check_lib.sh"
 py=/usr/bin/python3
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
@@ -64,4 +60,4 @@ err=$("$cli" docs 2>&1 >/dev/null); rc=$?
 check "a database from a newer Quire exits 3" test $rc -eq 3
 check "... and says so" grep -q 'newer' <<<"$err"
 
-test $fails -eq 0
+finish

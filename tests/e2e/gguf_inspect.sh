@@ -5,11 +5,7 @@ set -u
 cli=$1
 ref=$2
 py=/usr/bin/python3
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check_lib.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -80,5 +76,4 @@ check "a missing file exits 3" test $rc -eq 3
 "$cli" inspect >/dev/null 2>&1; rc=$?
 check "no MODEL exits 2" test $rc -eq 2
 
-echo "$fails failed"
-exit $((fails > 0))
+finish

@@ -5,11 +5,7 @@
 set -u
 cli=$1
 py=/usr/bin/python3
-fails=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check_lib.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -88,4 +84,4 @@ check "inspect: a corrupt model exits 3" test $? -eq 3
 "$cli" logits --model "$dir/absent.gguf" --tokens "1" --out "$dir/l.npy" 2>/dev/null
 check "logits: a missing model exits 3" test $? -eq 3
 
-exit $((fails > 0))
+finish
