@@ -12,36 +12,24 @@
 #include "app/store/database.h"
 #include "app/store/document_repo.h"
 #include "../store/temp_dir.h"
+#include "../unit/spm_test_vocab.h"
 
 namespace quire::app {
 namespace {
 
 using engine::ChatTemplateKind;
-using engine::TokenType;
 using engine::Vocab;
 
-// <unk> <s> </s>, the 256 byte pieces, "▁" and a few pieces: most text is one token per byte.
+// The common head (spm_test_vocab.h), "▁" and a few pieces: most text is one token per byte.
 std::unique_ptr<engine::Tokenizer> tiny_tokenizer() {
-  Vocab v;
-  v.kind = Vocab::Kind::spm;
-  auto add = [&v](std::string t, float score, TokenType type) {
-    v.tokens.push_back(std::move(t));
-    v.scores.push_back(score);
-    v.types.push_back(static_cast<int32_t>(type));
-  };
-  add("<unk>", 0, TokenType::unknown);
-  add("<s>", 0, TokenType::control);
-  add("</s>", 0, TokenType::control);
-  for (int b = 0; b < 256; ++b) add(fmt::format("<0x{:02X}>", b), 0, TokenType::byte);
-  add("\xE2\x96\x81", -1, TokenType::normal);
-  add("e", -2, TokenType::normal);
-  add("t", -3, TokenType::normal);
-  add("\xE2\x96\x81t", -4, TokenType::normal);
-  add("\xE2\x96\x81th", -5, TokenType::normal);
-  add("h", -6, TokenType::normal);
-  v.unk_id = 0;
-  v.bos_id = 1;
-  v.eos_id = 2;
+  engine::testing::SpmTestVocab pieces;
+  pieces.add("\xE2\x96\x81", -1)
+      .add("e", -2)
+      .add("t", -3)
+      .add("\xE2\x96\x81t", -4)
+      .add("\xE2\x96\x81th", -5)
+      .add("h", -6);
+  const Vocab& v = pieces.vocab();
   auto t = engine::Tokenizer::create(v);
   EXPECT_TRUE(t) << (t ? "" : t.error().message);
   return std::move(t.value());

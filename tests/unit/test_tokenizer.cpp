@@ -6,33 +6,21 @@
 
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "spm_test_vocab.h"
 
 namespace quire::engine {
 namespace {
 
-// <unk> <s> </s>, the 256 byte pieces (ids 3..258), then a few pieces with scores.
+// The common head (spm_test_vocab.h), then a few pieces with scores.
 Vocab tiny_spm() {
-  Vocab v;
-  v.kind = Vocab::Kind::spm;
-  auto add = [&v](std::string t, float score, TokenType type) {
-    v.tokens.push_back(std::move(t));
-    v.scores.push_back(score);
-    v.types.push_back(static_cast<int32_t>(type));
-  };
-  add("<unk>", 0, TokenType::unknown);
-  add("<s>", 0, TokenType::control);
-  add("</s>", 0, TokenType::control);
-  for (int b = 0; b < 256; ++b) add(fmt::format("<0x{:02X}>", b), 0, TokenType::byte);
-  add("\xE2\x96\x81", -1, TokenType::normal);         // 259 "▁"
-  add("h", -2, TokenType::normal);                    // 260
-  add("i", -3, TokenType::normal);                    // 261
-  add("\xE2\x96\x81h", -4, TokenType::normal);        // 262 "▁h"
-  add("\xE2\x96\x81hi", -5, TokenType::normal);       // 263 "▁hi"
-  add("<tool>", 0, TokenType::user_defined);          // 264
-  v.unk_id = 0;
-  v.bos_id = 1;
-  v.eos_id = 2;
-  return v;
+  testing::SpmTestVocab v;
+  v.add("\xE2\x96\x81", -1)                        // 259 "▁"
+      .add("h", -2)                                 // 260
+      .add("i", -3)                                 // 261
+      .add("\xE2\x96\x81h", -4)                    // 262 "▁h"
+      .add("\xE2\x96\x81hi", -5)                   // 263 "▁hi"
+      .add("<tool>", 0, TokenType::user_defined);   // 264
+  return v.vocab();
 }
 
 constexpr int32_t byte_id(uint8_t b) { return 3 + b; }
