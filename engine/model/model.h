@@ -70,10 +70,11 @@ class Model {
   // The RoPE parameters of this model for the rope kernel (borrowing rope_freqs()).
   kern::RopeParams rope_params() const;
 
-  // A stable 32-hex-digit id of the model: FNV-1a 128 over the file size and every byte before
-  // the tensor data (header, metadata, tensor infos: names, shapes, types, offsets). Not over
-  // the weights themselves: hashing gigabytes would make every load and snapshot check take
-  // seconds, and a re-quantized or edited model changes types, offsets or metadata anyway.
+  // A stable 32-hex-digit id of the model: FNV-1a 128 over the file size, every byte before
+  // the tensor data (header, metadata, tensor infos: names, shapes, types, offsets) and a sample
+  // of every tensor's bytes (first, middle and last 4 KiB). Not over all the weights: hashing
+  // gigabytes would make every load take seconds; a fine-tune changes every tensor, so the
+  // sample tells it apart even when its header is identical.
   const std::string& fingerprint() const { return fingerprint_; }
 
  private:

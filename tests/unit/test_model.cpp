@@ -151,6 +151,33 @@ TEST(Model, FingerprintIsStableAndTellsModelsApart) {
   EXPECT_NE((*m1)->fingerprint(), (*other)->fingerprint());
 }
 
+// Same header, other weights (a fine-tune saved with identical metadata): told apart by the
+// sampled weight bytes. The byte changed is the first of the last tensor's middle sample.
+TEST(Model, FingerprintSeesWeightsBehindAnIdenticalHeader) {
+  const fs::path a = write_model("fp_w.gguf", "f32");
+  auto before = Model::load(a);
+  ASSERT_TRUE(before) << before.error().message;
+  auto file = gguf::File::open(a);
+  ASSERT_TRUE(file);
+  const gguf::TensorInfo& t = file->tensors().back();
+  const uint64_t at =
+      file->data_offset() + t.offset + t.n_bytes / 2 - std::min<uint64_t>(t.n_bytes / 2, 2048);
+  const fs::path b = fs::path(a).replace_filename("fp_w2.gguf");
+  fs::copy_file(a, b, fs::copy_options::overwrite_existing);
+  {
+    std::fstream f(b, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(std::streamoff(at));
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(std::streamoff(at));
+    f.write(&c, 1);
+  }
+  auto after = Model::load(b);
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_NE((*before)->fingerprint(), (*after)->fingerprint());
+}
+
 TEST(Model, MissingTensorIsNamed) {
   const fs::path path = write_model("missing_src.gguf", "f32");
   auto full = gguf::File::open(path);
