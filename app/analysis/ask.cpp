@@ -57,22 +57,11 @@ bool restore_prefix(SnapshotStore& store, const SnapshotKey& key, engine::Sessio
     }
     return false;
   }
-  const fs::path temp = temp_path(store.dir(), "load");
+  // The store has read and verified the file; the engine loads from those bytes directly.
   const std::vector<std::byte>& bytes = snap->payload;
-  size_t given = 0;
-  const ChunkSource all = [&]() -> Result<std::span<const std::byte>> {
-    std::span<const std::byte> part(bytes.data() + given, bytes.size() - given);
-    given = bytes.size();
-    return part;
-  };
-  auto written = write_temp_durably(temp, all);
-  if (!written) {
-    notify(callbacks, fmt::format("cannot unpack the saved state ({}); prefilling again",
-                                  written.error().message));
-    return false;
-  }
-  auto loaded = engine::load_snapshot(session, temp);
-  remove_quietly(temp);
+  auto loaded = engine::load_snapshot(
+      session, std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+      (store.dir() / snap->info.file_name).string());
   if (!loaded || session.tokens() != prefix) {
     notify(callbacks, fmt::format("the saved state of this document does not fit this session "
                                   "({}); prefilling it again",
@@ -200,12 +189,14 @@ Result<AskResult> ask(Database& db, const fs::path& snapshots_dir, engine::Sessi
     }
     result.prefill_tokens += result.prefix_tokens;
     result.prefill_s += steady_seconds() - t0;
+    // Hybrid mode: the document prefix was tensorized; the question and answer read it
+    // exactly, which needs none of the tensorized state, so the snapshot is saved without it.
+    session.end_document_prefill();
     save_prefix(*store, key, session, stop, callbacks);
     if (stop.stop_requested()) return cancelled_error("ask");
     t0 = steady_seconds();
   }
-  // Hybrid mode: the document prefix was tensorized; the question and answer read it exactly.
-  session.end_document_prefill();
+  session.end_document_prefill();  // a no-op after a restore of a snapshot saved as above
   if (auto ok = session.prefill(built->suffix_tokens, stop); !ok) return ok.error();
   result.prefill_tokens += result.suffix_tokens;
   result.prefill_s += steady_seconds() - t0;

@@ -36,7 +36,7 @@ AttentionTrace trace_from_recorder(const std::vector<engine::RecordedStep>& step
       LayerAttention out;
       out.layer = layer.layer;
       out.entries.reserve(layer.top.size());
-      for (const engine::RecordedPosition& p : layer.top) out.entries.push_back({p.position, p.weight});
+      for (const engine::RecordedPosition& p : layer.top) out.entries.push_back({p.position, p.weight, p.length});
       token.layers.push_back(std::move(out));
     }
     trace.tokens.push_back(std::move(token));

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
 
 namespace quire::app {
 namespace {
@@ -82,11 +81,20 @@ Result<SpanReport> compute_span_report(const SpanReportInput& in) {
   std::map<int32_t, LayerAcc> layers;
   std::vector<std::pair<int64_t, double>> by_distance;  // (distance, weight)
   double outside = 0.0;
-  std::unordered_set<int64_t> seen;
+  // run_end[p]: the first position after p with another segment (or none), so a span is
+  // split over segments in O(segments it touches).
+  std::vector<int64_t> run_end(map.size());
+  for (int64_t p = int64_t(map.size()) - 1; p >= 0; --p) {
+    const bool same = p + 1 < int64_t(map.size()) &&
+                      map[size_t(p + 1)].document == map[size_t(p)].document &&
+                      map[size_t(p + 1)].segment == map[size_t(p)].segment;
+    run_end[size_t(p)] = same ? run_end[size_t(p + 1)] : p + 1;
+  }
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // [first, last] of each entry, to check
   for (const AnswerTokenAttention& tok : in.trace->tokens) {
     for (const LayerAttention& row : tok.layers) {
       LayerAcc& acc = layers[row.layer];
-      seen.clear();
+      ranges.clear();
       double row_sum = 0.0;
       for (const AttentionEntry& e : row.entries) {
         if (!std::isfinite(e.weight) || e.weight < 0.0f) {
@@ -95,33 +103,55 @@ Result<SpanReport> compute_span_report(const SpanReportInput& in) {
                             "non-negative number",
                             e.weight, e.position, row.layer);
         }
-        if (e.position < 0 || e.position > tok.position || !seen.insert(e.position).second) {
+        if (e.position < 0 || e.length < 1 || e.position > tok.position - (e.length - 1)) {
           return make_error(Errc::invalid_argument,
-                            "span report: key position {} for the answer token at {} (layer {}) "
-                            "is negative, after the query or listed twice",
-                            e.position, tok.position, row.layer);
+                            "span report: key positions [{}, {}) for the answer token at {} "
+                            "(layer {}) are negative or after the query",
+                            e.position, e.position + e.length, tok.position, row.layer);
         }
+        ranges.emplace_back(e.position, e.position + e.length - 1);
         const double w = e.weight;
-        const int64_t dist = tok.position - e.position;
         row_sum += w;
         acc.mass += w;
-        acc.distance_mass += w * double(dist);
-        by_distance.emplace_back(dist, w);
-        const bool mapped =
-            e.position < int64_t(map.size()) && map[size_t(e.position)].document >= 0;
-        if (mapped) {
-          const SegmentRef r = map[size_t(e.position)];
-          seg_mass[{r.document, r.segment}] += w;
-          acc.segments[{r.document, r.segment}] += w;
-        } else {
-          outside += w;
+        acc.distance_mass += w * (double(tok.position - e.position) - double(e.length - 1) / 2);
+        // The distance histogram gets a span in up to kSpanPieces equal pieces, each at its
+        // middle distance.
+        constexpr int64_t kSpanPieces = 16;
+        const int64_t pieces = std::min(e.length, kSpanPieces);
+        for (int64_t k = 0; k < pieces; ++k) {
+          const int64_t lo = e.position + e.length * k / pieces;
+          const int64_t hi = e.position + e.length * (k + 1) / pieces;  // exclusive
+          by_distance.emplace_back(tok.position - (lo + hi - 1) / 2,
+                                   w * double(hi - lo) / double(e.length));
+        }
+        for (int64_t p = e.position, end = e.position + e.length; p < end;) {
+          const bool mapped = p < int64_t(map.size()) && map[size_t(p)].document >= 0;
+          const int64_t next = p < int64_t(map.size()) ? std::min(end, run_end[size_t(p)]) : end;
+          const double piece = w * double(next - p) / double(e.length);
+          if (mapped) {
+            const SegmentRef r = map[size_t(p)];
+            seg_mass[{r.document, r.segment}] += piece;
+            acc.segments[{r.document, r.segment}] += piece;
+          } else {
+            outside += piece;
+          }
+          p = next;
         }
       }
-      if (row_sum > 0.0) {
+      std::sort(ranges.begin(), ranges.end());
+      for (size_t i = 1; i < ranges.size(); ++i) {
+        if (ranges[i].first <= ranges[i - 1].second) {
+          return make_error(Errc::invalid_argument,
+                            "span report: key position {} is listed twice for the answer token "
+                            "at {} (layer {})",
+                            ranges[i].first, tok.position, row.layer);
+        }
+      }
+      if (row_sum > 0.0) {  // a span of L positions holds p as L equal parts of p / L
         double h = 0.0;
         for (const AttentionEntry& e : row.entries) {
           const double p = e.weight / row_sum;
-          if (p > 0.0) h -= p * std::log2(p);
+          if (p > 0.0) h -= p * std::log2(p / double(e.length));
         }
         acc.entropy_sum += h;
       }

@@ -51,12 +51,15 @@ namespace quire::app {
 struct AttentionEntry {
   int64_t position = 0;  // key position in the whole sequence (prefix, suffix, answer)
   float weight = 0.0f;   // >= 0, head-averaged softmax weight
+  // > 0: the weight covers positions [position, position + length) as a whole (tensorized
+  // attention's blocks); the report spreads it evenly over them.
+  int64_t length = 1;
 };
 
 // One layer's attention for one answer token.
 struct LayerAttention {
   int32_t layer = 0;
-  std::vector<AttentionEntry> entries;  // any order; each position at most once
+  std::vector<AttentionEntry> entries;  // any order; no position covered twice
 };
 
 struct AnswerTokenAttention {

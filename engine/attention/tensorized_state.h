@@ -32,6 +32,13 @@
 
 namespace quire::engine {
 
+// A run of positions [start, start + length) and the attention mass it receives as a whole.
+struct HopSpan {
+  int64_t start = 0;
+  int64_t length = 1;
+  double weight = 0;
+};
+
 struct TensorizedConfig {
   kern::TensorDims dims;
   kern::TensorVariant variant = kern::TensorVariant::complete;
@@ -64,6 +71,17 @@ class TensorizedState {
   // the folding's capacity P (the message says to pick larger dims).
   Result<void> append(const kern::Exec& ex, const float* q, const float* k, const float* v,
                       int64_t m, float* out);
+
+  // Where token t looked: the head-averaged row t of the dense equivalent M (TENSORIZED.md),
+  // from the hop weights, at the resolution the state can give exactly. Hop j's past entry s
+  // carries the level-(j+1) state of s, which mixes a whole block (complete: the stride_j tokens
+  // sharing c_0..c_j with s; cone: that block's tokens up to s), so the entry becomes one span
+  // of that block with its exact total mass; how the mass splits inside the block depends on
+  // queries that are no longer held. The finest hop's entries are single tokens; t itself gets
+  // the mass left at the end. Spans are disjoint, lie in [0, t], come coarsest hop first and
+  // sum to 1. q: t's unrotated query [n_head, head_dim], as given to append(); t < size().
+  // Cost O(n_head * head_dim * sum_j n_j): a small part of one decode step. Writes `out`.
+  void attention_row(int64_t t, const float* q, std::vector<HopSpan>& out) const;
 
   // Bytes of the per-token states now held (excludes the fixed RoPE table of sum(n_j) * n_rot
   // floats). Equals bytes_for(size(), ..., n_layer = 1, ...).

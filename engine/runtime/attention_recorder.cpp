@@ -78,4 +78,29 @@ void AttentionRecorder::record_layer(int64_t position, int32_t layer, const floa
   steps_.back().layers.push_back(std::move(out));
 }
 
+void AttentionRecorder::record_spans(int64_t position, int32_t layer,
+                                     const std::vector<HopSpan>& spans) {
+  if (layer == 0 || steps_.empty()) steps_.push_back(RecordedStep{position, {}});
+  RecordedLayer out;
+  out.layer = layer;
+  const int64_t n = int64_t(spans.size());
+  const int64_t keep = std::min<int64_t>(top_k_, n);
+  order_.resize(size_t(n));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+  std::partial_sort(order_.begin(), order_.begin() + keep, order_.end(),
+                    [&spans](int64_t a, int64_t b) {
+                      const HopSpan& sa = spans[size_t(a)];
+                      const HopSpan& sb = spans[size_t(b)];
+                      return sa.weight > sb.weight ||
+                             (sa.weight == sb.weight && sa.start < sb.start);
+                    });
+  out.top.reserve(size_t(keep));
+  for (int64_t i = 0; i < keep; ++i) {
+    const HopSpan& span = spans[size_t(order_[size_t(i)])];
+    out.top.push_back({span.start, float(span.weight), span.length});
+    out.kept_mass += float(span.weight);
+  }
+  steps_.back().layers.push_back(std::move(out));
+}
+
 }  // namespace quire::engine

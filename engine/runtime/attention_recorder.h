@@ -20,13 +20,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/attention/tensorized_state.h"
 #include "kernels/kernels.h"
 
 namespace quire::engine {
 
 struct RecordedPosition {
-  int64_t position = 0;  // key position in the session's sequence
+  int64_t position = 0;  // key position in the session's sequence (the first, for a span)
   float weight = 0.0f;   // head-averaged softmax weight, in [0, 1]
+  // Positions [position, position + length) share `weight` as a whole, split in an unknown way
+  // (tensorized attention's coarse blocks); 1 for exact attention.
+  int64_t length = 1;
 };
 
 struct RecordedLayer {
@@ -56,6 +60,10 @@ class AttentionRecorder {
   void record_layer(int64_t position, int32_t layer, const float* q, const void* k,
                     kern::KvType kv_type, int64_t n_kv, int64_t n_head, int64_t n_head_kv,
                     int64_t head_dim, float scale);
+
+  // Records one layer of the query at `position` from tensorized attention's spans (disjoint,
+  // weights summing to 1): the top_k heaviest are kept. A layer 0 call starts a new step.
+  void record_spans(int64_t position, int32_t layer, const std::vector<HopSpan>& spans);
 
   const std::vector<RecordedStep>& steps() const { return steps_; }
   void clear() { steps_.clear(); }

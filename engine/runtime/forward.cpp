@@ -240,6 +240,10 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
     if (tensorized_now()) {  // q and k unrotated: the state rotates per hop
       auto ok = states_[size_t(l)].append(ex, q_.data(), k_.data(), v_.data(), n, attn_.data());
       if (!ok) return ok;
+      if (recorder_ && n == 1) {
+        states_[size_t(l)].attention_row(pos, q_.data(), spans_);
+        recorder_->record_spans(pos, static_cast<int32_t>(l), spans_);
+      }
     }
     kern::cpu::rope(ex, q_.data(), pos_.data(), n, c.n_head, c.head_dim, rope);
     kern::cpu::rope(ex, k_.data(), pos_.data(), n, c.n_head_kv, c.head_dim, rope);

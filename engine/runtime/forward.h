@@ -70,8 +70,8 @@ class CpuForward {
 
   const Model& model() const { return *model_; }
 
-  // Borrowed (nullptr: none): filled for every single-token run() with exact attention, one
-  // record per layer (attention_recorder.h). Must outlive its use or be reset to nullptr.
+  // Borrowed (nullptr: none): filled for every single-token run(), one record per layer
+  // (attention_recorder.h): positions under exact attention, hop-weight spans under tensorized. Must outlive its use or be reset to nullptr.
   void set_attention_recorder(AttentionRecorder* recorder) { recorder_ = recorder; }
 
   // Runs `tokens` at positions [cache.size(), cache.size() + n) through the model, appending
@@ -113,6 +113,7 @@ class CpuForward {
   bool prefill_ended_ = false;
   std::vector<TensorizedState> states_;
   AttentionRecorder* recorder_ = nullptr;
+  std::vector<HopSpan> spans_;  // scratch of the tensorized recording
 };
 
 }  // namespace quire::engine

@@ -320,8 +320,11 @@ Result<SnapshotInfo> read_snapshot_info(const std::filesystem::path& path) {
 Result<SnapshotInfo> load_snapshot(Session& session, const std::filesystem::path& path) {
   auto file = gguf::MappedFile::open(path);
   if (!file) return file.error();
-  const std::string name = path.string();
-  const std::span<const uint8_t> bytes = file->bytes();
+  return load_snapshot(session, file->bytes(), path.string());
+}
+
+Result<SnapshotInfo> load_snapshot(Session& session, std::span<const uint8_t> bytes,
+                                   const std::string& name) {
   size_t header_bytes = 0;
   auto parsed = parse_header(bytes, name, header_bytes);
   if (!parsed) return parsed.error();

@@ -68,4 +68,9 @@ Result<SnapshotInfo> read_snapshot_info(const std::filesystem::path& path);
 // unchanged; should a checksummed payload still fail to parse, the session is cleared.
 Result<SnapshotInfo> load_snapshot(Session& session, const std::filesystem::path& path);
 
+// The same from the bytes of a snapshot file already in memory (e.g. read and verified by the
+// app's snapshot store); `name` stands for the file in messages. The bytes are only read.
+Result<SnapshotInfo> load_snapshot(Session& session, std::span<const uint8_t> bytes,
+                                   const std::string& name);
+
 }  // namespace quire::engine

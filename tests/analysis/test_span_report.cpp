@@ -2,6 +2,7 @@
 // by hand in the comments.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "app/analysis/span_report.h"
@@ -117,6 +118,34 @@ TEST(SpanReport, SparseRowsOverLayersAndTokens) {
   EXPECT_NE(md.find("| 1 | p. 1 | 25.0% | first page |"), std::string::npos) << md;
 }
 
+// Tensorized attention's spans: the weight of a span is spread evenly over its positions.
+TEST(SpanReport, SpansSpreadEvenlyOverTheirPositions) {
+  const Document doc = book();
+  AttentionTrace trace;
+  // The token at 10: 0.6 on positions [1, 5) (1-2 seg 0, 3-4 seg 1: 0.3 each; distances 9..6,
+  // pieces at their middles), 0.4 on [5, 8) (5 seg 2, 6 seg 3, 7 template: 0.4/3 each).
+  trace.tokens = {{10, {{0, {{1, 0.6f, 4}, {5, 0.4f, 3}}}}}};
+  SpanReportInput in{&trace, &kMap, {{&doc, 1}}, 5};
+  const auto r = compute_span_report(in);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->segments.size(), 4u);
+  EXPECT_NEAR(r->segments[0].mass, 0.3, 1e-7);
+  EXPECT_NEAR(r->segments[1].mass, 0.3, 1e-7);
+  EXPECT_NEAR(r->segments[2].mass, 0.4 / 3, 1e-7);
+  EXPECT_NEAR(r->segments[3].mass, 0.4 / 3, 1e-7);
+  EXPECT_NEAR(r->outside_documents, 0.4 / 3, 1e-7);
+  // Mean distance: 0.6 * 7.5 + 0.4 * 4 = 6.1. Entropy: four positions of 0.15 and three of
+  // 0.4/3: -(0.6 log2 0.15 + 0.4 log2 (0.4/3)).
+  ASSERT_EQ(r->per_layer.size(), 1u);
+  EXPECT_NEAR(r->per_layer[0].mean_distance, 6.1, 1e-6);
+  EXPECT_NEAR(r->per_layer[0].entropy_bits,
+              -(0.6 * std::log2(0.15) + 0.4 * std::log2(0.4 / 3)), 1e-6);
+  // Distances, one piece per position here (spans under 16 positions): 3, 4, 5 at 0.4/3 each,
+  // then 6, 7, 8, 9 at 0.15: the half is reached at 6, 90% at 9.
+  EXPECT_EQ(r->span_p50, 6);
+  EXPECT_EQ(r->span_p90, 9);
+}
+
 TEST(SpanReport, RejectsBadWeights) {
   const Document doc = book();
   AttentionTrace trace;
@@ -126,6 +155,10 @@ TEST(SpanReport, RejectsBadWeights) {
   trace.tokens = {{10, {{0, {{1, -0.5f}}}}}};
   EXPECT_EQ(compute_span_report(in).error().code, Errc::invalid_argument);
   trace.tokens = {{10, {{0, {{1, 0.5f}, {1, 0.5f}}}}}};
+  EXPECT_EQ(compute_span_report(in).error().code, Errc::invalid_argument);
+  trace.tokens = {{10, {{0, {{1, 0.5f, 3}, {3, 0.5f}}}}}};  // overlapping: [1, 4) and 3
+  EXPECT_EQ(compute_span_report(in).error().code, Errc::invalid_argument);
+  trace.tokens = {{10, {{0, {{8, 1.0f, 4}}}}}};  // a span reaching past its query
   EXPECT_EQ(compute_span_report(in).error().code, Errc::invalid_argument);
   const std::vector<SegmentRef> bad_map = {{0, 7}};
   trace.tokens.clear();

@@ -91,6 +91,14 @@ check "another kv type does not reuse the f16 snapshot" json_ok 'not j["restored
 out=$("$cli" ask "${model[@]}" --kv-type q8_0 "$dir/notes.md" --question "Boats?" --json 2>/dev/null)
 check "the q8_0 snapshot is then restored" json_ok 'j["restored_from_snapshot"] and j["prefill_tokens"] == j["suffix_tokens"]'
 
+# Tensorized attention everywhere: the answer's citations come from the hop weights (spans of
+# the document whose masses the report spreads over their segments); the report says which.
+out=$("$cli" ask "${model[@]}" --attention tensorized --tensor-dims 8x8x32 "$dir/notes.md" --question "Boats?" --json 2>"$dir/err9"); rc=$?
+check "tensorized ask exits 0" test $rc -eq 0
+check "tensorized citations are real segments with quotes" json_ok 'len(j["citations"]) > 0 and all(cited_ok(c) for c in j["citations"])' "$dir/notes.md"
+msg=$($py -c 'import json,sys; print(json.loads(sys.argv[1])["message"])' "$out")
+check "the tensorized span report names its attention and holds document mass" test "$(db "SELECT json_extract(report, '$.attention') || ':' || (json_extract(report, '$.outside_documents') < 1) FROM span_reports WHERE message_id = $msg")" = "tensorized:1"
+
 # A code folder, and two documents at once.
 out=$("$cli" ask "${model[@]}" "$dir/proj" --question "What does add do?" --json 2>"$dir/err4"); rc=$?
 check "ask on a code folder exits 0" test $rc -eq 0
