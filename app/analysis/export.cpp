@@ -82,23 +82,9 @@ std::string session_html(const SessionExport& s, const Reports& reports) {
       h += fmt::format("<p class=\"meta\">Citations: <code>{}</code></p>\n",
                        xml_escape(m.citations_json));
     }
-    if (!reports[i]) continue;
-    const SpanReport& r = *reports[i];
-    h += fmt::format(
-        "<section class=\"span\"><h3>Where the model looked ({} attention)</h3>\n<p>50% of the "
-        "attention within {} tokens, 90% within {} tokens; {:.1f}% outside the document.</p>\n",
-        xml_escape(r.attention), r.span_p50, r.span_p90, 100.0 * r.outside_documents);
-    h += heatmap_svg(r, 0, s.document_kind == "pdf" ? s.document_pages : 0) + "\n";
-    h += "<h4>Attention by distance (tokens)</h4>\n" + histogram_svg(r) + "\n";
-    if (!r.top_passages.empty()) {
-      h += "<h4>Top passages</h4>\n<table><tr><th>Where</th><th>Mass</th><th>Text</th></tr>\n";
-      for (const Passage& p : r.top_passages) {
-        h += fmt::format("<tr><td>{}</td><td>{:.1f}%</td><td>{}</td></tr>\n", xml_escape(p.label),
-                         100.0 * p.mass, xml_escape(p.text));
-      }
-      h += "</table>\n";
+    if (reports[i]) {
+      h += span_report_html_section(*reports[i], s.document_kind == "pdf" ? s.document_pages : 0);
     }
-    h += "</section>\n";
   }
   return h + "</body></html>\n";
 }
@@ -132,6 +118,25 @@ json run_json(const BatchRunRow& r) {
 }
 
 }  // namespace
+
+std::string span_report_html_section(const SpanReport& r, int document_pages) {
+  std::string h = fmt::format(
+      "<section class=\"span\"><h3>Where the model looked ({} attention)</h3>\n<p>50% of the "
+      "attention within {} tokens, 90% within {} tokens; {:.1f}% outside the document.</p>\n",
+      xml_escape(r.attention), r.span_p50, r.span_p90, 100.0 * r.outside_documents);
+  h += heatmap_svg(r, 0, document_pages) + "\n";
+  h += "<h4>Attention by distance (tokens)</h4>\n" + histogram_svg(r) + "\n";
+  if (!r.top_passages.empty()) {
+    h += "<h4>Top passages</h4>\n<table><tr><th>Where</th><th>Mass</th><th>Text</th></tr>\n";
+    for (const Passage& p : r.top_passages) {
+      h += fmt::format("<tr><td>{}</td><td>{:.1f}%</td><td>{}</td></tr>\n", xml_escape(p.label),
+                       100.0 * p.mass, xml_escape(p.text));
+    }
+    h += "</table>\n";
+  }
+  h += "</section>\n";
+  return h;
+}
 
 Result<ExportFormat> parse_export_format(std::string_view name) {
   if (name == "md" || name == "markdown") return ExportFormat::markdown;

@@ -29,6 +29,7 @@
 namespace quire::app {
 
 class Database;
+struct SpanReport;
 
 enum class ExportFormat { markdown, html, json, csv };
 
@@ -60,6 +61,11 @@ Result<BatchExport> load_batch_export(Database& db, int64_t run_id);
 // Errc::corrupt_data when a stored span report does not parse (span_report_from_json).
 Result<std::string> export_session(const SessionExport& session, ExportFormat format);
 std::string export_batch(const BatchExport& batch, ExportFormat format);
+
+// The HTML <section> of one span report: effective span, heatmap of attention over document 0
+// (a strip of document_pages cells for a PDF, > 0; bars otherwise), distance histogram and top
+// passages. What session exports show per answer and `quire-cli report` shows alone.
+std::string span_report_html_section(const SpanReport& report, int document_pages);
 
 // One RFC 4180 field: always quoted, inner quotes doubled.
 std::string csv_field(std::string_view text);

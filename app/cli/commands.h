@@ -26,5 +26,8 @@ void add_search_command(CLI::App& root, CommandRun& run);
 void add_models_command(CLI::App& root, CommandRun& run);
 void add_export_command(CLI::App& root, CommandRun& run);
 void add_ask_command(CLI::App& root, CommandRun& run);
+void add_chat_command(CLI::App& root, CommandRun& run);
+void add_sessions_command(CLI::App& root, CommandRun& run);
+void add_report_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   app::add_models_command(root, run);
   app::add_export_command(root, run);
   app::add_ask_command(root, run);
+  app::add_chat_command(root, run);
+  app::add_sessions_command(root, run);
+  app::add_report_command(root, run);
 
   try {
     root.parse(argc, argv);

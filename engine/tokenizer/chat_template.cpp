@@ -115,6 +115,21 @@ std::string_view chat_template_name(ChatTemplateKind kind) {
   return "plain";
 }
 
+NextTurnText next_user_turn(ChatTemplateKind kind) {
+  // Rendered around placeholders and cut there, so the pieces are exactly render()'s text.
+  // Control bytes never occur in a template, and the placeholders have no whitespace to strip.
+  constexpr std::string_view kAnswer = "\x01A\x01";
+  constexpr std::string_view kQuestion = "\x01Q\x01";
+  const std::string text =
+      render(kind,
+             {{"user", "\x01U\x01"}, {"assistant", std::string(kAnswer)},
+              {"user", std::string(kQuestion)}},
+             /*add_generation_prompt=*/true);
+  const size_t a = text.find(kAnswer) + kAnswer.size();
+  const size_t q = text.find(kQuestion);
+  return {text.substr(a, q - a), text.substr(q + kQuestion.size())};
+}
+
 std::string render(ChatTemplateKind kind, const std::vector<ChatMessage>& messages,
                    bool add_generation_prompt) {
   switch (kind) {

@@ -42,4 +42,24 @@ std::string_view chat_template_name(ChatTemplateKind kind);
 std::string render(ChatTemplateKind kind, const std::vector<ChatMessage>& messages,
                    bool add_generation_prompt);
 
+// The template text around a LATER user turn, for continuing a conversation in place: once an
+// assistant answer's tokens are in a session, appending before + QUESTION + after makes the
+// session hold what render() gives for the whole history plus the question, with the generation
+// prompt (the answer's own text as the template renders it, e.g. Llama 2's " ANSWER",
+// is what the model wrote after the previous generation prompt).
+//   llama2   before " </s><s>[INST] "                       after " [/INST]"
+//   llama3   before "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+//            after  "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+//   mistral  before "</s>[INST] "                           after " [/INST]"
+//   chatml   before "<|im_end|>\n<|im_start|>user\n"       after "<|im_end|>\n<|im_start|>assistant\n"
+//   plain    before "\n\nUser: "                            after "\n\nAssistant:"
+// The question goes between them as the user wrote it, stripped of surrounding whitespace
+// (llama2 and llama3 strip it in render() too). Encode before/after with parse_special = true
+// and the question with parse_special = false.
+struct NextTurnText {
+  std::string before;  // closes the previous assistant turn, opens the user turn
+  std::string after;   // closes the user turn, opens the assistant's answer
+};
+NextTurnText next_user_turn(ChatTemplateKind kind);
+
 }  // namespace quire::engine
