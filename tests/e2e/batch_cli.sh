@@ -135,7 +135,7 @@ PY
 
 # --- Interrupted batches resume where they stopped. Longer answers, so that the poll below
 # catches the run part way. ---
-slow=(--model "$dir/tiny.gguf" --ctx 2048 -n 48 --seed 3 --threads 1)
+slow=(--model "$dir/tiny.gguf" --ctx 2048 -n 96 --seed 3 --threads 1)
 # start_and_stop SIGNAL QUESTIONS: starts a batch, waits until 2 items are done, sends SIGNAL.
 start_and_stop() {
   "$cli" batch "${slow[@]}" "$dir/docs" --questions "$2" >/dev/null 2>"$dir/stop.err" &
