@@ -218,7 +218,8 @@ void add_batch_command(CLI::App& root, CommandRun& run) {
                   "Questions file: one per line; blank lines and #-lines are ignored");
   cmd->add_option("-o,--out", args->out, "Write the results to this file when the run ends");
   cmd->add_option("-f,--format", args->format,
-                  "Format of --out: csv, jsonl, md (default: from its extension, else csv)")
+                  "Format of --out: csv, jsonl, md, also json or html (default: from its "
+                  "extension, else csv)")
       ->check(CLI::IsMember({"csv", "jsonl", "md", "markdown", "json", "html"}));
   cmd->add_option("--resume", args->resume,
                   "Resume this run (by default the newest unfinished run of the same folder, "
