@@ -120,8 +120,8 @@ Result<BatchRunRow> open_run(BatchRepo& repo, const BatchRequest& request, const
   }
   if (existing) {
     if (auto ok = repo.reopen_run(existing->id); !ok) return ok.error();
-    notice(fmt::format("resuming batch run {} (started {}, left {})", existing->id,
-                       existing->created_at, existing->status));
+    notice(fmt::format("resuming batch run {} (it was left {}); add --new to start afresh",
+                       existing->id, existing->status));
     result.resumed = true;
     existing->status = "running";
     existing->finished_at.reset();
@@ -294,7 +294,9 @@ Result<BatchResult> run_batch(Database& db, const fs::path& snapshots_dir,
     }
   }
   tracker.finish();
-  if (auto ok = repo.finish_run(result.run.id, "done"); !ok) return ok.error();
+  if (auto ok = repo.finish_run(result.run.id, "done"); !ok) {
+    return about_run(ok.error(), result.run, "its items are all stored; export it by its id");
+  }
   auto ended = repo.find_run(result.run.id);
   if (!ended) return ended.error();
   if (*ended) result.run = std::move(**ended);
