@@ -23,6 +23,7 @@ constexpr std::string_view kStyle =
     "vertical-align:top}.meta{color:#666;font-size:.9em}";
 
 std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
+std::string line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json session_json(const SessionExport& s) {
   return {{"id", s.session.id},
@@ -37,6 +38,17 @@ json session_json(const SessionExport& s) {
 json citations_of(const MessageRow& m) {
   auto j = json::parse(m.citations_json, nullptr, false);
   return j.is_discarded() ? json(m.citations_json) : j;
+}
+
+json message_json(const ExportMessage& e) {
+  const MessageRow& m = e.message;
+  return {{"ordinal", m.ordinal}, {"role", m.role}, {"text", m.text},
+          {"prompt_tokens", m.timings.prompt_tokens},
+          {"completion_tokens", m.timings.completion_tokens},
+          {"prefill_ms", m.timings.prefill_ms}, {"decode_ms", m.timings.decode_ms},
+          {"citations", citations_of(m)}, {"created_at", m.created_at},
+          {"span_report", e.span_report_json ? json::parse(*e.span_report_json, nullptr, false)
+                                             : json(nullptr)}};
 }
 
 Result<std::optional<SpanReport>> report_of(const ExportMessage& m) {
@@ -114,7 +126,64 @@ json run_json(const BatchRunRow& r) {
           {"attention_config", r.attention_config},
           {"status", r.status},
           {"created_at", r.created_at},
-          {"finished_at", r.finished_at ? json(*r.finished_at) : json(nullptr)}};
+          {"finished_at", r.finished_at ? json(*r.finished_at) : json(nullptr)},
+          {"folder", r.folder}};
+}
+
+json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json item_json(const BatchItemRow& i) {
+  auto citations = json::parse(i.citations_json, nullptr, false);
+  return {{"path", i.path},
+          {"question", i.question},
+          {"question_index", i.question_ordinal},
+          {"status", i.status},
+          {"answer", i.answer},
+          {"citations", citations.is_discarded() ? json(i.citations_json) : citations},
+          {"error", i.error},
+          {"document_id", optional_json(i.document_id)},
+          {"message_id", optional_json(i.message_id)},
+          {"context_tokens", i.context_tokens},
+          {"prefix_tokens", i.prefix_tokens},
+          {"prefill_tokens", i.prefill_tokens},
+          {"answer_tokens", i.answer_tokens},
+          {"timings", {{"prefill_ms", i.prefill_ms},
+                       {"decode_ms", i.decode_ms},
+                       {"started_at", optional_json(i.started_at)},
+                       {"finished_at", optional_json(i.finished_at)}}}};
+}
+
+// "p. 3, src/a.cpp:1-80": the labels of an item's citations, for Markdown.
+std::string citation_labels(const BatchItemRow& i) {
+  const auto citations = json::parse(i.citations_json, nullptr, false);
+  std::string out;
+  if (!citations.is_array()) return out;
+  for (const json& c : citations) {
+    if (!c.is_object() || !c.contains("label") || !c["label"].is_string()) continue;
+    if (!out.empty()) out += ", ";
+    out += c["label"].get<std::string>();
+  }
+  return out;
+}
+
+std::string batch_markdown(const BatchExport& b) {
+  std::string md = fmt::format("# Batch: {}\n\nFolder: {}  \nModel: {}  \nAttention: {}  \n"
+                               "Status: {}\n\nQuestions:\n\n",
+                               b.run.name, b.run.folder, b.run.model_fingerprint,
+                               b.run.attention_config, b.run.status);
+  for (const BatchQuestionRow& q : b.questions) md += fmt::format("{}. {}\n", q.ordinal + 1, q.text);
+  md += "\n";
+  const std::string* document = nullptr;
+  for (const BatchItemRow& i : b.items) {
+    if (!document || *document != i.path) md += fmt::format("## {}\n\n", i.path);
+    document = &i.path;
+    md += fmt::format("### Q{}: {}\n\n*{}*\n\n{}\n\n", i.question_ordinal + 1, i.question,
+                      i.status, i.status == "done" ? i.answer : i.error);
+    if (const std::string labels = citation_labels(i); !labels.empty()) {
+      md += fmt::format("Citations: {}\n\n", labels);
+    }
+  }
+  return md;
 }
 
 }  // namespace
@@ -142,9 +211,10 @@ Result<ExportFormat> parse_export_format(std::string_view name) {
   if (name == "md" || name == "markdown") return ExportFormat::markdown;
   if (name == "html") return ExportFormat::html;
   if (name == "json") return ExportFormat::json;
+  if (name == "jsonl") return ExportFormat::jsonl;
   if (name == "csv") return ExportFormat::csv;
   return make_error(Errc::invalid_argument,
-                    "unknown export format '{}'; use markdown, html, json or csv", name);
+                    "unknown export format '{}'; use markdown, html, json, jsonl or csv", name);
 }
 
 std::string_view export_extension(ExportFormat format) {
@@ -152,6 +222,7 @@ std::string_view export_extension(ExportFormat format) {
     case ExportFormat::markdown: return "md";
     case ExportFormat::html: return "html";
     case ExportFormat::json: return "json";
+    case ExportFormat::jsonl: return "jsonl";
     case ExportFormat::csv: return "csv";
   }
   return "txt";
@@ -200,9 +271,11 @@ Result<BatchExport> load_batch_export(Database& db, int64_t run_id) {
   auto run = repo.find_run(run_id);
   if (!run) return run.error();
   if (!*run) return make_error(Errc::not_found, "there is no batch run {}", run_id);
+  auto questions = repo.questions(run_id);
+  if (!questions) return questions.error();
   auto items = repo.items(run_id);
   if (!items) return items.error();
-  return BatchExport{**run, std::move(*items)};
+  return BatchExport{**run, std::move(*questions), std::move(*items)};
 }
 
 Result<std::string> export_session(const SessionExport& s, ExportFormat format) {
@@ -216,20 +289,15 @@ Result<std::string> export_session(const SessionExport& s, ExportFormat format) 
     case ExportFormat::markdown: return session_markdown(s, reports);
     case ExportFormat::html: return session_html(s, reports);
     case ExportFormat::csv: return session_csv(s, reports);
+    case ExportFormat::jsonl: {
+      std::string out;
+      for (const ExportMessage& e : s.messages) out += line(message_json(e)) + "\n";
+      return out;
+    }
     case ExportFormat::json: break;
   }
   json messages = json::array();
-  for (const ExportMessage& e : s.messages) {
-    const MessageRow& m = e.message;
-    messages.push_back(
-        {{"ordinal", m.ordinal}, {"role", m.role}, {"text", m.text},
-         {"prompt_tokens", m.timings.prompt_tokens},
-         {"completion_tokens", m.timings.completion_tokens},
-         {"prefill_ms", m.timings.prefill_ms}, {"decode_ms", m.timings.decode_ms},
-         {"citations", citations_of(m)}, {"created_at", m.created_at},
-         {"span_report", e.span_report_json ? json::parse(*e.span_report_json, nullptr, false)
-                                            : json(nullptr)}});
-  }
+  for (const ExportMessage& e : s.messages) messages.push_back(message_json(e));
   return dump({{"schema", "quire.session_export/1"},
                {"session", session_json(s)},
                {"document", {{"title", s.document_title}, {"path", s.document_path},
@@ -239,52 +307,52 @@ Result<std::string> export_session(const SessionExport& s, ExportFormat format) 
 
 std::string export_batch(const BatchExport& b, ExportFormat format) {
   switch (format) {
-    case ExportFormat::markdown: {
-      std::string md = fmt::format("# Batch: {}\n\nQuestion: {}  \nModel: {}  \nStatus: {}\n\n",
-                                   b.run.name, b.run.question, b.run.model_fingerprint,
-                                   b.run.status);
-      for (const BatchItemRow& i : b.items) {
-        md += fmt::format("## {}\n\n*{}*\n\n{}\n\n", i.path, i.status,
-                          i.status == "done" ? i.answer : i.error);
-      }
-      return md;
-    }
+    case ExportFormat::markdown: return batch_markdown(b);
     case ExportFormat::html: {
       std::string h = fmt::format(
           "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Batch: {}"
           "</title><style>{}</style></head><body>\n<h1>Batch: {}</h1>\n<p class=\"meta\">"
-          "Question: {}<br>Model: {}<br>Status: {}</p>\n<table><tr><th>Document</th><th>Status"
-          "</th><th>Answer</th></tr>\n",
-          xml_escape(b.run.name), kStyle, xml_escape(b.run.name), xml_escape(b.run.question),
+          "Folder: {}<br>Model: {}<br>Status: {}</p>\n<table><tr><th>Document</th><th>Question"
+          "</th><th>Status</th><th>Answer</th></tr>\n",
+          xml_escape(b.run.name), kStyle, xml_escape(b.run.name), xml_escape(b.run.folder),
           xml_escape(b.run.model_fingerprint), xml_escape(b.run.status));
       for (const BatchItemRow& i : b.items) {
-        h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"msg\">{}</td></tr>\n",
-                         xml_escape(i.path), xml_escape(i.status),
+        h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td></tr>\n",
+                         xml_escape(i.path), xml_escape(i.question), xml_escape(i.status),
                          xml_escape(i.status == "done" ? i.answer : i.error));
       }
       return h + "</table>\n</body></html>\n";
     }
     case ExportFormat::csv: {
-      std::string out = "path,status,answer,error,document_id,prefill_ms,decode_ms\r\n";
+      std::string out =
+          "path,status,answer,error,document_id,prefill_ms,decode_ms,question,question_index,"
+          "context_tokens,prefix_tokens,prefill_tokens,answer_tokens,message_id,citations\r\n";
+      const auto num = [](auto v) { return csv_field(fmt::format("{}", v)); };
       for (const BatchItemRow& i : b.items) {
-        out += fmt::format("{},{},{},{},{},{},{}\r\n", csv_field(i.path), csv_field(i.status),
-                           csv_field(i.answer), csv_field(i.error),
-                           csv_field(i.document_id ? std::to_string(*i.document_id) : ""),
-                           csv_field(fmt::format("{}", i.prefill_ms)),
-                           csv_field(fmt::format("{}", i.decode_ms)));
+        out += fmt::format(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", csv_field(i.path),
+            csv_field(i.status), csv_field(i.answer), csv_field(i.error),
+            csv_field(i.document_id ? std::to_string(*i.document_id) : ""), num(i.prefill_ms),
+            num(i.decode_ms), csv_field(i.question), num(i.question_ordinal),
+            num(i.context_tokens), num(i.prefix_tokens), num(i.prefill_tokens),
+            num(i.answer_tokens), csv_field(i.message_id ? std::to_string(*i.message_id) : ""),
+            csv_field(i.citations_json));
       }
+      return out;
+    }
+    case ExportFormat::jsonl: {
+      std::string out;
+      for (const BatchItemRow& i : b.items) out += line(item_json(i)) + "\n";
       return out;
     }
     case ExportFormat::json: break;
   }
   json items = json::array();
-  for (const BatchItemRow& i : b.items) {
-    items.push_back({{"path", i.path}, {"status", i.status}, {"answer", i.answer},
-                     {"error", i.error},
-                     {"document_id", i.document_id ? json(*i.document_id) : json(nullptr)},
-                     {"prefill_ms", i.prefill_ms}, {"decode_ms", i.decode_ms}});
-  }
-  return dump({{"schema", "quire.batch_export/1"}, {"run", run_json(b.run)}, {"items", items}});
+  for (const BatchItemRow& i : b.items) items.push_back(item_json(i));
+  json run = run_json(b.run);
+  run["questions"] = json::array();
+  for (const BatchQuestionRow& q : b.questions) run["questions"].push_back(q.text);
+  return dump({{"schema", "quire.batch_export/1"}, {"run", run}, {"items", items}});
 }
 
 }  // namespace quire::app

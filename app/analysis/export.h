@@ -1,5 +1,6 @@
 // Exports of a session (its messages with citations and attention-span reports) or of a batch run
-// (one question over many documents) as Markdown, self-contained HTML, JSON or CSV.
+// (every question of the run over every document) as Markdown, self-contained HTML, JSON, JSON
+// Lines or CSV.
 //
 // HTML needs nothing outside the file: styles are inline, pictures are inline SVG, there is no
 // JavaScript. Each answer with a span report gets a heatmap of attention over the document (a
@@ -7,11 +8,18 @@
 // otherwise; darker = more attention) and the distance histogram.
 // JSON: {"schema": "quire.session_export/1", "session", "document", "messages": [{...,
 //        "citations": <the stored array>, "span_report": <quire.span_report/1> | null}]}
-//       {"schema": "quire.batch_export/1", "run", "items": [...]}
+//       {"schema": "quire.batch_export/1", "run": {..., "questions": [...]}, "items": [...]}
+// JSONL: one JSON object per line, per message (as in "messages") or per batch item: path,
+//        question, question_index, status, answer, citations (the stored array), error,
+//        document_id, message_id, context_tokens, prefix_tokens, prefill_tokens, answer_tokens,
+//        timings {prefill_ms, decode_ms, started_at, finished_at (Unix ms or null)}.
 // CSV (RFC 4180: CRLF line ends, every field quoted, quotes doubled), one row per message or item:
 //   session: ordinal,role,text,prompt_tokens,completion_tokens,prefill_ms,decode_ms,citations,
 //            span_p50,span_p90
-//   batch:   path,status,answer,error,document_id,prefill_ms,decode_ms
+//   batch:   path,status,answer,error,document_id,prefill_ms,decode_ms,question,question_index,
+//            context_tokens,prefix_tokens,prefill_tokens,answer_tokens,message_id,citations
+// Markdown of a batch: a section per document, a subsection per question (status, answer or
+// error, citation labels).
 //
 // Threads: loaders borrow the caller's Database; the renderers are pure.
 #pragma once
@@ -31,11 +39,11 @@ namespace quire::app {
 class Database;
 struct SpanReport;
 
-enum class ExportFormat { markdown, html, json, csv };
+enum class ExportFormat { markdown, html, json, jsonl, csv };
 
-// "md" | "markdown" | "html" | "json" | "csv"; Errc::invalid_argument otherwise.
+// "md" | "markdown" | "html" | "json" | "jsonl" | "csv"; Errc::invalid_argument otherwise.
 Result<ExportFormat> parse_export_format(std::string_view name);
-std::string_view export_extension(ExportFormat format);  // "md", "html", "json", "csv"
+std::string_view export_extension(ExportFormat format);  // "md", "html", "json", "jsonl", "csv"
 
 struct ExportMessage {
   MessageRow message;
@@ -51,6 +59,7 @@ struct SessionExport {
 
 struct BatchExport {
   BatchRunRow run;
+  std::vector<BatchQuestionRow> questions;
   std::vector<BatchItemRow> items;
 };
 

@@ -1,4 +1,4 @@
-// `quire-cli export session|batch ID [--format markdown|html|json|csv] [-o FILE]`: a stored
+// `quire-cli export session|batch ID [--format markdown|html|json|jsonl|csv] [-o FILE]`: a stored
 // session (with citations and attention-span reports) or batch run as a file (analysis/export.h).
 // `export SESSION_ID ...` is short for `export session SESSION_ID ...`.
 // Without -o the export goes to standard output.
@@ -73,11 +73,11 @@ int run_export(const ExportOptions& o) {
 void add_export_command(CLI::App& root, CommandRun& run) {
   auto opts = std::make_shared<ExportOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "export", "Export a session or a batch run as Markdown, HTML, JSON or CSV");
+      "export", "Export a session or a batch run as Markdown, HTML, JSON, JSON Lines or CSV");
   cmd->add_option("what", opts->what, "session or batch, or a session's id")->required();
   cmd->add_option("id", opts->id, "The session's or batch run's id");
-  cmd->add_option("-f,--format", opts->format, "markdown (md), html, json or csv")
-      ->check(CLI::IsMember({"markdown", "md", "html", "json", "csv"}));
+  cmd->add_option("-f,--format", opts->format, "markdown (md), html, json, jsonl or csv")
+      ->check(CLI::IsMember({"markdown", "md", "html", "json", "jsonl", "csv"}));
   cmd->add_option("-o,--output", opts->output, "Write to FILE instead of standard output");
   cmd->parse_complete_callback([&run, opts] { run = [opts] { return run_export(*opts); }; });
 }

@@ -29,5 +29,6 @@ void add_ask_command(CLI::App& root, CommandRun& run);
 void add_chat_command(CLI::App& root, CommandRun& run);
 void add_sessions_command(CLI::App& root, CommandRun& run);
 void add_report_command(CLI::App& root, CommandRun& run);
+void add_batch_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

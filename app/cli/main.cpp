@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   app::add_chat_command(root, run);
   app::add_sessions_command(root, run);
   app::add_report_command(root, run);
+  app::add_batch_command(root, run);
 
   try {
     root.parse(argc, argv);

@@ -21,7 +21,8 @@ VALUES (5, 0, 'user', 'Which whale, "white" or not?', '[]', 1),
 page 1.', '[{"page":1}]', 2);
 INSERT INTO batch_runs (id, name, question, model_fingerprint, attention_config, status, created_at)
 VALUES (9, 'run', 'Q?', 'm', 'full', 'done', 1);
-INSERT INTO batch_items (run_id, path, document_id, status, answer) VALUES (9, '/b/w.pdf', 3, 'done', 'A, "b"');
+INSERT INTO batch_questions (id, run_id, ordinal, text) VALUES (1, 9, 0, 'Q?');
+INSERT INTO batch_items (run_id, path, question_id, document_id, status, answer) VALUES (9, '/b/w.pdf', 1, 3, 'done', 'A, "b"');
 SQL
 
 "$cli" export session 5 --format json | $py -c '
@@ -42,6 +43,12 @@ assert rows[0][2] == "text" and rows[2][2] == "The white one,\npage 1.", rows
 import csv, sys
 rows = list(csv.reader(sys.stdin))
 assert rows[1][:3] == ["/b/w.pdf", "done", "A, \"b\""], rows
+assert rows[0][7] == "question" and rows[1][7] == "Q?", rows
+'
+"$cli" export batch 9 --format jsonl | $py -c '
+import json, sys
+items = [json.loads(l) for l in sys.stdin]
+assert [(i["path"], i["question"], i["answer"]) for i in items] == [("/b/w.pdf", "Q?", "A, \"b\"")], items
 '
 "$cli" export session 5 --format html | grep -q "<!DOCTYPE html>"
 set +e
