@@ -197,15 +197,16 @@ void AttentionView::show_histogram(const app::SpanReport& report) {
   for (const app::HistogramBucket& b : report.histogram) {
     *histogram_ << b.mass * 100.0;
     top = std::max(top, b.mass * 100.0);
-    categories << (b.min == b.max ? QString::number(b.min)
-                                  : QStringLiteral("%1–%2").arg(b.min).arg(b.max));
+    // Buckets are log2 ranges; their upper ends are short enough to stay readable.
+    categories << QString::number(b.max);
   }
   auto* series = new QBarSeries;
   series->append(histogram_);
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(categories);
-  x->setTitleText(tr("distance (tokens)"));
+  x->setTitleText(tr("distance up to (tokens)"));
+  x->setLabelsAngle(-90);
   auto* y = new QValueAxis;
   y->setRange(0.0, top > 0 ? top * 1.1 : 1.0);
   y->setTitleText(tr("% of attention"));

@@ -137,6 +137,7 @@ void ModelManagerDialog::choose_file(const QString& path) {
   chosen_path_ = path;
   file_.reset();
   problem_.clear();
+  trained_context_ = 0;
   info_->setText(tr("Reading %1...").arg(QFileInfo(path).fileName()));
   update_estimate();
   runner_.submit([this, path](std::stop_token) {
@@ -163,6 +164,7 @@ void ModelManagerDialog::show_model(const app::DiscoveredModel& model,
                                     const QString& problem) {
   file_ = std::move(file);
   problem_ = problem;
+  trained_context_ = model.context_length;
   QString text = tr("<b>%1</b><br>%2").arg(qs(model.name).toHtmlEscaped(),
                                            chosen_path_.toHtmlEscaped());
   if (problem_.isEmpty()) {
@@ -213,8 +215,14 @@ void ModelManagerDialog::update_estimate() {
   }
   memory_->setText(text);
   const app::MemoryFit fit = app::memory_fit(e, machine_);
-  fit_->setText(fit == app::MemoryFit::fits ? tr("Fits in memory.")
-                                            : qs(app::memory_fit_message(e, machine_)));
+  QString verdict = fit == app::MemoryFit::fits ? tr("Fits in memory.")
+                                                : qs(app::memory_fit_message(e, machine_));
+  if (trained_context_ > 0 && context_->value() > trained_context_) {
+    verdict += tr(" The context is longer than the %1 tokens the model was trained on; its "
+                  "answers about the far end of long documents may suffer.")
+                   .arg(trained_context_);
+  }
+  fit_->setText(verdict);
   if (fit == app::MemoryFit::does_not_fit) {
     fit_->setStyleSheet(QStringLiteral("color: palette(highlight); font-weight: bold;"));
   }

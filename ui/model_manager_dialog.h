@@ -78,6 +78,7 @@ class ModelManagerDialog : public QDialog {
   QString chosen_path_;
   std::shared_ptr<const gguf::File> file_;  // the chosen model's mapped header
   QString problem_;                         // why the chosen file cannot be used
+  int64_t trained_context_ = 0;             // the chosen model's; 0 when the file does not say
   QListWidget* list_;
   QLabel* info_;
   QSpinBox* context_;

@@ -24,7 +24,7 @@ cli="${build}/bin/quire-cli"
 [ -x "${cli}" ] || { echo "screenshots.sh: ${cli} not found; build the quire-cli target" >&2; exit 2; }
 "${cli}" debug make-model --shape tiny --type q8_0 --seed 1 --out "${work}/tiny.gguf" >/dev/null
 mkdir -p "${work}/home/config"
-printf '[model]\npath=%s\n\n[engine]\ncontext_size=4096\n' "${work}/tiny.gguf" \
+printf '[model]\npath=%s\n\n[engine]\ncontext_size=8192\n' "${work}/tiny.gguf" \
   > "${work}/home/config/quire.ini"
 
 QUIRE_HOME="${work}/home" QUIRE_LOG=info timeout 120 \
