@@ -5,6 +5,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QGraphicsLayout>
 #include <QLabel>
 #include <QScrollArea>
 #include <QValueAxis>
@@ -88,13 +89,16 @@ AttentionView::AttentionView(std::filesystem::path database, QWidget* parent)
   chart_->setMinimumHeight(200);
   chart_->chart()->setTitle(tr("Attention by distance (tokens back)"));
   chart_->chart()->legend()->hide();
+  // The dock is narrow: the chart's default margins would leave the bucket labels no room.
+  chart_->chart()->setMargins(QMargins(0, 0, 0, 0));
+  chart_->chart()->layout()->setContentsMargins(0, 0, 0, 0);
   chart_->chart()->setTheme(palette().color(QPalette::Window).lightness() < 128
                                 ? QChart::ChartThemeDark
                                 : QChart::ChartThemeLight);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(summary_);
   layout->addWidget(scroll, 1);
-  layout->addWidget(chart_, 1);
+  layout->addWidget(chart_, 2);
   connect(heatmap_, &SpanHeatmap::locationActivated, this, &AttentionView::locationActivated);
 }
 
@@ -197,16 +201,20 @@ void AttentionView::show_histogram(const app::SpanReport& report) {
   for (const app::HistogramBucket& b : report.histogram) {
     *histogram_ << b.mass * 100.0;
     top = std::max(top, b.mass * 100.0);
-    // Buckets are log2 ranges; their upper ends are short enough to stay readable.
-    categories << QString::number(b.max);
+    // Buckets are log2 ranges [2^k, 2^(k+1) - 1]; their lower ends, written short ("2k"), stay
+    // readable in a narrow dock where Qt Charts would elide longer category labels.
+    categories << (b.min >= 1024 && b.min % 1024 == 0 ? QStringLiteral("%1k").arg(b.min / 1024)
+                                                      : QString::number(b.min));
   }
   auto* series = new QBarSeries;
   series->append(histogram_);
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(categories);
-  x->setTitleText(tr("distance up to (tokens)"));
-  x->setLabelsAngle(-90);
+  x->setTitleText(tr("distance from (tokens)"));
+  QFont small = x->labelsFont();
+  small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.75));
+  x->setLabelsFont(small);
   auto* y = new QValueAxis;
   y->setRange(0.0, top > 0 ? top * 1.1 : 1.0);
   y->setTitleText(tr("% of attention"));
