@@ -25,6 +25,7 @@ find_package(CLI11 REQUIRED)
 if(QUIRE_GUI)
   find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets Concurrent Charts Test)
   pkg_check_modules(POPPLER_QT6 REQUIRED IMPORTED_TARGET poppler-qt6)
+  find_package(Qt6 6.4 REQUIRED COMPONENTS PrintSupport)  # PDF export through QPrinter
 endif()
 
 if(QUIRE_TESTS)

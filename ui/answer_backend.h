@@ -1,5 +1,6 @@
-// AnswerBackend: what the chat panel asks questions of. The real backend (the ask pipeline over
-// a loaded model and the open document) implements it later; tests use a fake streaming one.
+// AnswerBackend: what the chat panel asks questions of. AskBackend (ask_backend.h) is the real
+// one (the ask pipeline over a loaded model and the open document); tests also use a fake
+// streaming one.
 //
 // Contract: start(question) begins one answer; the backend then emits, on the GUI thread,
 // any number of pieceReceived() with consecutive pieces of the answer text, then at most one

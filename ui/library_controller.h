@@ -19,8 +19,7 @@
 #include "engine/base/progress.h"
 #include "ui/job_runner.h"
 #include "ui/library_listing.h"
-
-Q_DECLARE_METATYPE(quire::ProgressUpdate)
+#include "ui/progress_metatype.h"
 
 namespace quire::ui {
 

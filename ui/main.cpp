@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       quire::log::error("cannot create the screenshot folder {}", folder.path().toStdString());
       return 1;
     }
-    auto* tour = new quire::ui::ScreenshotTour(&window, folder, parser.value(find),
+    auto* tour = new quire::ui::ScreenshotTour(&window, database, folder, parser.value(find),
                                                parser.value(ask));
     tour->start(60000);
   }

@@ -17,13 +17,19 @@
 #include <QStatusBar>
 #include <QUrl>
 
+#include "app/models/discovery.h"
+#include "app/models/system_memory.h"
 #include "quire/version.h"
+#include "ui/ask_backend.h"
+#include "ui/attention_view.h"
 #include "ui/chat_panel.h"
 #include "ui/document_controller.h"
 #include "ui/document_view.h"
+#include "ui/export_dialog.h"
 #include "ui/job_progress_widget.h"
 #include "ui/library_controller.h"
 #include "ui/library_sidebar.h"
+#include "ui/model_manager_dialog.h"
 #include "ui/settings_dialog.h"
 
 // The icons live in a static library, whose resource initializer the linker would drop unless
@@ -45,7 +51,7 @@ QStringList local_paths(const QMimeData* mime) {
 }  // namespace
 
 MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QWidget* parent)
-    : QMainWindow(parent), settings_file_(std::move(settings_file)) {
+    : QMainWindow(parent), settings_file_(std::move(settings_file)), database_(database) {
   init_quire_resources();
   setWindowTitle(tr("Quire"));
   setWindowIcon(QIcon(QStringLiteral(":/quire/icons/quire.svg")));
@@ -76,7 +82,14 @@ MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QW
   statusBar()->showMessage(tr("No document open"));
   resize(1100, 760);
   restore_state();
-  if (!database.empty()) library_->refresh();
+  if (!database.empty()) {
+    library_->refresh();
+    // Snapshots live beside the database (app::Paths: data_dir/quire.db, data_dir/snapshots).
+    ask_backend_ = new AskBackend(database, database.parent_path() / "snapshots", this);
+    ask_backend_->set_model(model_path_, app_settings_);
+    connect_ask_backend();
+    chat_->set_backend(ask_backend_);
+  }
 }
 
 // Members are QObject children; the controllers' destructors (after this body) join their
@@ -84,6 +97,7 @@ MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QW
 MainWindow::~MainWindow() {
   library_->shutdown();
   documents_->shutdown();
+  if (ask_backend_) ask_backend_->shutdown();
 }
 
 void MainWindow::build_docks() {
@@ -99,6 +113,14 @@ void MainWindow::build_docks() {
   chat_dock->setWidget(chat_);
   addDockWidget(Qt::RightDockWidgetArea, chat_dock);
   resizeDocks({library_dock, chat_dock}, {240, 340}, Qt::Horizontal);
+
+  attention_ = new AttentionView(database_, this);
+  auto* attention_dock = new QDockWidget(tr("Attention"), this);
+  attention_dock->setObjectName(QStringLiteral("AttentionDock"));
+  attention_dock->setWidget(attention_);
+  addDockWidget(Qt::RightDockWidgetArea, attention_dock);
+  tabifyDockWidget(chat_dock, attention_dock);
+  chat_dock->raise();
 }
 
 void MainWindow::build_menus() {
@@ -109,6 +131,11 @@ void MainWindow::build_menus() {
   open_folder_action_ = file->addAction(tr("Open &Folder..."), this, &MainWindow::choose_folder);
   open_folder_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
   recent_menu_ = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  export_action_ = file->addAction(tr("&Export Session..."), this, &MainWindow::export_session);
+  export_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  export_action_->setObjectName(QStringLiteral("ExportAction"));
+  export_action_->setEnabled(false);
   file->addSeparator();
   settings_action_ = file->addAction(tr("&Settings..."), this, &MainWindow::show_settings);
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
@@ -124,6 +151,11 @@ void MainWindow::build_menus() {
   for (QDockWidget* dock : findChildren<QDockWidget*>()) {
     view_menu_->addAction(dock->toggleViewAction());
   }
+
+  QMenu* model = menuBar()->addMenu(tr("&Model"));
+  models_action_ = model->addAction(tr("&Manage Models..."), this, &MainWindow::manage_models);
+  models_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+  models_action_->setObjectName(QStringLiteral("ModelsAction"));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   about_action_ = help->addAction(tr("&About Quire"), this, &MainWindow::show_about);
@@ -153,11 +185,13 @@ void MainWindow::connect_controllers() {
   connect(documents_, &DocumentController::documentLoaded, this, &MainWindow::show_document);
   connect(documents_, &DocumentController::loadFailed, this,
           [this](const QString& message) { statusBar()->showMessage(message); });
-  connect(chat_, &ChatPanel::citationActivated, this, [this](const Location& where) {
+  const auto go_to = [this](const Location& where) {
     if (!document_view_->show_location(where)) {
       statusBar()->showMessage(tr("%1 is not in the open document").arg(where.label()));
     }
-  });
+  };
+  connect(chat_, &ChatPanel::citationActivated, this, go_to);
+  connect(attention_, &AttentionView::locationActivated, this, go_to);
 }
 
 void MainWindow::open_path(const QString& path) {
@@ -170,9 +204,60 @@ void MainWindow::open_path(const QString& path) {
 
 void MainWindow::set_answer_backend(AnswerBackend* backend) { chat_->set_backend(backend); }
 
+void MainWindow::connect_ask_backend() {
+  connect(ask_backend_, &AskBackend::progressChanged, progress_, &JobProgressWidget::show_progress);
+  connect(ask_backend_, &AskBackend::progressEnded, progress_, &JobProgressWidget::finish);
+  connect(progress_, &JobProgressWidget::cancelRequested, ask_backend_, &AskBackend::stop);
+  connect(ask_backend_, &AskBackend::notice, this,
+          [this](const QString& text) { statusBar()->showMessage(text); });
+  connect(ask_backend_, &AskBackend::answerStored, this, &MainWindow::answer_stored);
+  connect(ask_backend_, &AskBackend::failed, this,
+          [this](const QString& text) { statusBar()->showMessage(text); });
+}
+
+void MainWindow::answer_stored(const AnswerRecord& record) {
+  last_session_id_ = record.session_id;
+  export_action_->setEnabled(true);
+  attention_->load_message(record.message_id);
+  statusBar()->showMessage(
+      record.restored_from_snapshot
+          ? tr("Answered: %1 context tokens, the document restored from its snapshot; %2 "
+               "answer tokens")
+                .arg(record.context_tokens)
+                .arg(record.answer_tokens)
+          : tr("Answered: %1 context tokens prefilled and saved; %2 answer tokens")
+                .arg(record.prefill_tokens)
+                .arg(record.answer_tokens));
+}
+
+void MainWindow::manage_models() {
+  ModelManagerDialog dialog(app_settings_, model_path_, app::default_discovery_options(),
+                            app::system_memory(), this);
+  if (dialog.exec() != QDialog::Accepted || dialog.model_path().isEmpty()) return;
+  model_path_ = dialog.model_path();
+  app_settings_ = dialog.values();
+  if (ask_backend_) ask_backend_->set_model(model_path_, app_settings_);
+  statusBar()->showMessage(tr("Questions will be answered by %1").arg(model_path_));
+  if (settings_file_.isEmpty()) return;
+  QSettings settings(settings_file_, QSettings::IniFormat);
+  settings.setValue(QStringLiteral("model/path"), model_path_);
+  save_app_settings(settings, app_settings_);
+}
+
+void MainWindow::export_session() {
+  if (last_session_id_ <= 0 || database_.empty()) return;
+  ExportDialog dialog(database_, last_session_id_, this);
+  connect(&dialog, &ExportDialog::exported, this,
+          [this](const QString& path) { statusBar()->showMessage(tr("Exported to %1").arg(path)); });
+  dialog.exec();
+}
+
 void MainWindow::show_document(const std::shared_ptr<const LoadedDocument>& document) {
   centre_->setCurrentWidget(document_view_);  // first, so the view knows its width
   document_view_->set_document(document);
+  // The attention view reads the document's segments; it shares ownership of its holder.
+  attention_->set_document(std::shared_ptr<const app::Document>(document, &document->doc));
+  if (ask_backend_) ask_backend_->set_documents({QString::fromStdString(document->doc.path)});
   const app::Document& doc = document->doc;
   const QString title = QString::fromStdString(doc.title);
   setWindowTitle(tr("%1 — Quire").arg(title));
@@ -227,6 +312,7 @@ void MainWindow::show_settings() {
   SettingsDialog dialog(app_settings_, this);
   if (dialog.exec() != QDialog::Accepted) return;
   app_settings_ = dialog.values();
+  if (ask_backend_) ask_backend_->set_model(model_path_, app_settings_);
   if (settings_file_.isEmpty()) return;
   QSettings settings(settings_file_, QSettings::IniFormat);
   save_app_settings(settings, app_settings_);
@@ -254,6 +340,7 @@ void MainWindow::restore_state() {
   restoreState(settings.value(QStringLiteral("main_window/state")).toByteArray());
   recent_ = settings.value(QStringLiteral("recent/paths")).toStringList().mid(0, kMaxRecent);
   app_settings_ = load_app_settings(settings);
+  model_path_ = settings.value(QStringLiteral("model/path")).toString();
   rebuild_recent_menu();
 }
 
@@ -269,6 +356,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   library_->shutdown();
   documents_->shutdown();
   chat_->stop();
+  // Stops a running question and waits for the worker: its session is stored whole or not at all.
+  if (ask_backend_) ask_backend_->shutdown();
   save_state();
   event->accept();
 }

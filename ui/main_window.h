@@ -3,6 +3,9 @@
 // of long jobs. Files and folders dropped on the window, or chosen with File > Open, are
 // ingested into the store and then shown. Window geometry, dock layout and recent items are kept
 // in the settings INI (QUIRE_HOME aware).
+// With a store, questions go to an AskBackend the window owns (the model chosen in Model >
+// Manage Models, kept in the INI as model/path); each answer's span report is shown in the
+// attention dock, and its session can be exported (File > Export Session).
 //
 // Threads: GUI thread only. Store, extraction and loading run on the controllers' workers;
 // closing the window cancels them and waits for them to unwind (nothing half-stored remains).
@@ -24,6 +27,9 @@ class QStackedWidget;
 namespace quire::ui {
 
 class AnswerBackend;
+class AskBackend;
+class AttentionView;
+struct AnswerRecord;
 class ChatPanel;
 class DocumentController;
 class DocumentView;
@@ -48,14 +54,27 @@ class MainWindow : public QMainWindow {
 
   // Ingests `path` (file or folder), remembers it in Recent, and shows it when stored.
   void open_path(const QString& path);
-  // Where questions go; nullptr until a model is loaded. Borrowed; must outlive the window.
+  // Where questions go instead of the window's own AskBackend (tests); nullptr: nowhere.
+  // Borrowed; must outlive the window.
   void set_answer_backend(AnswerBackend* backend);
+  // Runs the model manager and, when accepted, uses and remembers the chosen model.
+  void manage_models();
+  // Exports the session of the last answer (ExportDialog); does nothing before an answer.
+  void export_session();
+  // The model file questions are answered with (settings model/path); empty: none chosen.
+  QString model_path() const { return model_path_; }
 
   QAction* quit_action() const { return quit_action_; }
   QAction* about_action() const { return about_action_; }
   QAction* open_action() const { return open_action_; }
   QAction* open_folder_action() const { return open_folder_action_; }
   QAction* settings_action() const { return settings_action_; }
+  QAction* models_action() const { return models_action_; }
+  QAction* export_action() const { return export_action_; }
+  // The window's own backend; nullptr without a store.
+  AskBackend* ask_backend() const { return ask_backend_; }
+  AttentionView* attention_view() const { return attention_; }
+  qint64 last_session_id() const { return last_session_id_; }
   LibraryController* library() const { return library_; }
   DocumentController* documents() const { return documents_; }
   LibrarySidebar* sidebar() const { return sidebar_; }
@@ -87,11 +106,16 @@ class MainWindow : public QMainWindow {
   void show_document(const std::shared_ptr<const LoadedDocument>& document);
   void restore_state();
   void save_state() const;
+  void connect_ask_backend();
+  void answer_stored(const AnswerRecord& record);
 
   QString settings_file_;
   AppSettings app_settings_;
   QStringList recent_;
   QString pending_open_;  // the path whose ingest, when it ends, opens the document
+  std::filesystem::path database_;
+  QString model_path_;
+  qint64 last_session_id_ = 0;
 
   LibraryController* library_ = nullptr;
   DocumentController* documents_ = nullptr;
@@ -107,6 +131,10 @@ class MainWindow : public QMainWindow {
   QAction* open_action_ = nullptr;
   QAction* open_folder_action_ = nullptr;
   QAction* settings_action_ = nullptr;
+  QAction* models_action_ = nullptr;
+  QAction* export_action_ = nullptr;
+  AskBackend* ask_backend_ = nullptr;
+  AttentionView* attention_ = nullptr;
 };
 
 }  // namespace quire::ui

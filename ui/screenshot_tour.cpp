@@ -1,5 +1,6 @@
 #include "ui/screenshot_tour.h"
 
+#include <QDockWidget>
 #include <QLineEdit>
 #include <QPixmap>
 #include <QTimer>
@@ -7,9 +8,13 @@
 #include <utility>
 
 #include "engine/base/log.h"
+#include "app/models/discovery.h"
+#include "app/models/system_memory.h"
 #include "ui/chat_panel.h"
 #include "ui/document_view.h"
+#include "ui/export_dialog.h"
 #include "ui/main_window.h"
+#include "ui/model_manager_dialog.h"
 #include "ui/pdf_view.h"
 #include "ui/settings_dialog.h"
 
@@ -18,13 +23,16 @@ namespace {
 
 // Long enough for a page to render and the window system to deliver the paint.
 constexpr int kSettleMs = 700;
+// How long the tour waits for an answer before it photographs whatever the chat shows.
+constexpr int kAnswerTimeoutMs = 60000;
 
 }  // namespace
 
-ScreenshotTour::ScreenshotTour(MainWindow* window, QDir folder, QString find_text,
-                               QString question)
+ScreenshotTour::ScreenshotTour(MainWindow* window, std::filesystem::path database, QDir folder,
+                               QString find_text, QString question)
     : QObject(window),
       window_(window),
+      database_(std::move(database)),
       folder_(std::move(folder)),
       find_text_(std::move(find_text)),
       question_(std::move(question)) {}
@@ -53,10 +61,40 @@ void ScreenshotTour::begin() {
   if (!question_.isEmpty()) {
     steps_.push_back([this] {
       window_->chat_panel()->question_box()->setText(question_);
-      window_->chat_panel()->ask(question_);
+      if (window_->chat_panel()->ask(question_)) wait_for_answer();
     });
     steps_.push_back([this] { grab(QStringLiteral("04-chat.png"), window_); });
   }
+  steps_.push_back([this] {
+    if (auto* dock = window_->findChild<QDockWidget*>(QStringLiteral("AttentionDock"))) {
+      dock->show();
+      dock->raise();
+    }
+  });
+  steps_.push_back([this] { grab(QStringLiteral("06-attention.png"), window_); });
+  steps_.push_back([this] {
+    auto* models = new ModelManagerDialog(window_->app_settings(), window_->model_path(),
+                                          app::default_discovery_options(), app::system_memory(),
+                                          window_);
+    models->setAttribute(Qt::WA_DeleteOnClose);
+    models->show();
+    dialog_ = models;
+  });
+  steps_.push_back([this] {
+    grab(QStringLiteral("07-models.png"), dialog_);
+    dialog_->close();
+  });
+  steps_.push_back([this] {
+    // The last answer's session; without one the dialog is shown all the same (for its look).
+    auto* exporter = new ExportDialog(database_, window_->last_session_id(), window_);
+    exporter->setAttribute(Qt::WA_DeleteOnClose);
+    exporter->show();
+    dialog_ = exporter;
+  });
+  steps_.push_back([this] {
+    grab(QStringLiteral("08-export.png"), dialog_);
+    dialog_->close();
+  });
   steps_.push_back([this] {
     settings_ = new SettingsDialog(window_->app_settings(), window_);
     settings_->setAttribute(Qt::WA_DeleteOnClose);
@@ -76,7 +114,19 @@ void ScreenshotTour::begin() {
 void ScreenshotTour::next() {
   if (step_ >= steps_.size()) return;
   steps_[step_++]();
-  QTimer::singleShot(kSettleMs, this, &ScreenshotTour::next);
+  if (!waiting_) QTimer::singleShot(kSettleMs, this, &ScreenshotTour::next);
+}
+
+void ScreenshotTour::wait_for_answer() {
+  waiting_ = true;
+  const auto resume = [this] {
+    if (!waiting_) return;  // the answer ended before the timeout, or the other way round
+    waiting_ = false;
+    QTimer::singleShot(kSettleMs, this, &ScreenshotTour::next);
+  };
+  connect(window_->chat_panel(), &ChatPanel::answerEnded, this, resume,
+          Qt::SingleShotConnection);
+  QTimer::singleShot(kAnswerTimeoutMs, this, resume);
 }
 
 void ScreenshotTour::grab(const QString& name, QWidget* widget) {

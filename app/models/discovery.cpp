@@ -183,4 +183,13 @@ Result<std::vector<DiscoveredModel>> discover_models(const DiscoveryOptions& o,
   return out;
 }
 
+DiscoveredModel describe_model_file(const fs::path& path) {
+  DiscoveredModel m;
+  m.path = path;
+  m.source = "file";
+  m.name = path.stem().string();
+  describe(m);
+  return m;
+}
+
 }  // namespace quire::app

@@ -57,4 +57,8 @@ struct DiscoveredModel {
 Result<std::vector<DiscoveredModel>> discover_models(const DiscoveryOptions& options,
                                                      std::stop_token stop = {});
 
+// One file described as discovery describes each model it finds (source "file", name the file
+// name without ".gguf"); a file that does not open has `problem` set. For a model picked by hand.
+DiscoveredModel describe_model_file(const std::filesystem::path& path);
+
 }  // namespace quire::app

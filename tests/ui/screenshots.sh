@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts `quire` under a virtual X server (xvfb-run) on a generated sample PDF, finds a word,
-# asks a question and writes screenshots of the main views to a folder, for a person to look at:
+# asks a question (answered by a tiny random model made with quire-cli, so the words are
+# gibberish but the chat, citations and attention view are real) and writes screenshots of the
+# main views to a folder, for a person to look at:
 #   tests/ui/screenshots.sh [BUILD_DIR] [OUT_DIR]     (defaults: build/h, screenshots)
 # The screenshots are taken by quire itself (--screenshot DIR, ui/screenshot_tour.h), so no
 # screen-capture package is needed. The store lives in a throwaway QUIRE_HOME.
@@ -17,6 +19,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 mkdir -p "${out}"
 /usr/bin/python3 "${here}/make_sample_pdf.py" "${work}/harbour.pdf"
+# The model questions go to, chosen in the settings as Model > Manage Models would.
+cli="${build}/bin/quire-cli"
+[ -x "${cli}" ] || { echo "screenshots.sh: ${cli} not found; build the quire-cli target" >&2; exit 2; }
+"${cli}" debug make-model --shape tiny --type q8_0 --seed 1 --out "${work}/tiny.gguf" >/dev/null
+mkdir -p "${work}/home/config"
+printf '[model]\npath=%s\n\n[engine]\ncontext_size=8192\n' "${work}/tiny.gguf" \
+  > "${work}/home/config/quire.ini"
 
 QUIRE_HOME="${work}/home" QUIRE_LOG=info timeout 120 \
   xvfb-run -a -s "-screen 0 1400x900x24" \
@@ -24,7 +33,7 @@ QUIRE_HOME="${work}/home" QUIRE_LOG=info timeout 120 \
   --ask "When was the lighthouse first lit?"
 
 missing=0
-for name in 01-document 02-find 03-zoom 04-chat 05-settings; do
+for name in 01-document 02-find 03-zoom 04-chat 05-settings 06-attention 07-models 08-export; do
   if [ -s "${out}/${name}.png" ]; then echo "${out}/${name}.png"; else echo "missing: ${name}.png" >&2; missing=1; fi
 done
 exit "${missing}"

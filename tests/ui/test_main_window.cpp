@@ -38,7 +38,12 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.windowTitle(), QStringLiteral("Quire"));
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("WelcomePage")) != nullptr);
     QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("No document open"));
-    QCOMPARE(window.menuBar()->actions().size(), 3);  // File, View, Help
+    QCOMPARE(window.menuBar()->actions().size(), 4);  // File, View, Model, Help
+    QCOMPARE(window.models_action()->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+M")));
+    QCOMPARE(window.export_action()->shortcut(), QKeySequence(QStringLiteral("Ctrl+E")));
+    QVERIFY(!window.export_action()->isEnabled());  // no answer to export yet
+    QVERIFY(window.ask_backend() == nullptr);        // no store, no questions
+    QVERIFY(window.attention_view() != nullptr);
     QCOMPARE(window.open_action()->shortcut(), QKeySequence(QKeySequence::Open));
     QCOMPARE(window.quit_action()->shortcut(), QKeySequence(QKeySequence::Quit));
     QVERIFY(!window.windowIcon().isNull());
