@@ -26,5 +26,6 @@ void add_search_command(CLI::App& root, CommandRun& run);
 void add_models_command(CLI::App& root, CommandRun& run);
 void add_export_command(CLI::App& root, CommandRun& run);
 void add_ask_command(CLI::App& root, CommandRun& run);
+void add_convert_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

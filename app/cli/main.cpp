@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   app::add_models_command(root, run);
   app::add_export_command(root, run);
   app::add_ask_command(root, run);
+  app::add_convert_command(root, run);
 
   try {
     root.parse(argc, argv);

@@ -32,9 +32,13 @@ struct WeightView {
 
 struct LayerWeights {
   const float* attn_norm = nullptr;  // [n_embd]
-  WeightView wq;                     // [q_dim, n_embd]
-  WeightView wk;                     // [kv_dim, n_embd]
-  WeightView wv;                     // [kv_dim, n_embd]
+  WeightView wq;                     // [q_dim, n_embd]; t6: only in the KV-only variant
+  // t6 (TPA.md) factor projections, empty for llama: A rows are head*R + r, B rows r*D + j.
+  WeightView wa_q, wb_q;             // [n_head * rank_q, n_embd], [rank_q * head_dim, n_embd]
+  WeightView wa_k, wb_k;             // [n_head * rank_k, n_embd], [rank_k * head_dim, n_embd]
+  WeightView wa_v, wb_v;             // [n_head * rank_v, n_embd], [rank_v * head_dim, n_embd]
+  WeightView wk;                     // [kv_dim, n_embd]; llama only
+  WeightView wv;                     // [kv_dim, n_embd]; llama only
   WeightView wo;                     // [n_embd, q_dim]
   const float* ffn_norm = nullptr;   // [n_embd]
   WeightView w_gate;                 // [n_ff, n_embd]

@@ -141,7 +141,10 @@ def t6_rope(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x1 * cos + x2 * sin, -x1 * sin + x2 * cos], dim=-1)
 
 
-def forward(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int]) -> np.ndarray:
+def forward(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int],
+            cache_dtype: torch.dtype | None = None) -> np.ndarray:
+    """Logits [T, vocab] in float64. cache_dtype (e.g. torch.float16) rounds the cached factors
+    A_K, rotated B_K, A_V and B_V to that type first, as a KV cache of that type holds them."""
     d, h, hd = cfg["n_embd"], cfg["n_head"], cfg["head_dim"]
     r, rq = cfg["rank"], cfg["q_rank"]
     eps = float(cfg.get("rms_norm_eps", 1e-6))
@@ -166,6 +169,8 @@ def forward(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int]) -> np.nda
         b_k = t6_rope(lin("attn.c_qkv.W_B_k.weight").view(t_len, r, hd))
         a_v = lin("attn.c_qkv.W_A_v.weight").view(t_len, h, r)
         b_v = lin("attn.c_qkv.W_B_v.weight").view(t_len, r, hd)
+        if cache_dtype is not None:
+            a_k, b_k, a_v, b_v = (t.to(cache_dtype).to(torch.float64) for t in (a_k, b_k, a_v, b_v))
         k = torch.einsum("thr,trd->thd", a_k, b_k) / r
         v = torch.einsum("thr,trd->thd", a_v, b_v) / r
         s = torch.einsum("thd,shd->hts", q, k) / math.sqrt(hd)
@@ -179,10 +184,11 @@ def forward(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int]) -> np.nda
     return (rms(x, eps) @ wte.T).numpy()
 
 
-def greedy(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int], n: int) -> list[int]:
+def greedy(cfg: dict, sd: dict[str, torch.Tensor], tokens: list[int], n: int,
+           cache_dtype: torch.dtype | None = None) -> list[int]:
     seq, out = list(tokens), []
     for _ in range(n):
-        nxt = int(np.argmax(forward(cfg, sd, seq)[-1]))  # argmax: lowest id on ties
+        nxt = int(np.argmax(forward(cfg, sd, seq, cache_dtype)[-1]))  # argmax: lowest id on ties
         out.append(nxt)
         seq.append(nxt)
     return out
