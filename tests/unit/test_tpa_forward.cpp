@@ -138,6 +138,30 @@ TEST_P(TpaForward, SingleDimTensorizedEqualsFactorPath) {
   EXPECT_GT(max_diff(want.data(), got.data(), int64_t(want.size())), kTol);
 }
 
+TEST_P(TpaForward, HybridDecodesFromTheFactorCache) {
+  // Hybrid: the prefill runs tensorized (single dim: exact), the later tokens run the factor
+  // kernel over the cache the prefill filled; both must equal full attention throughout.
+  auto model = t6_model(GetParam(), "hyb" + std::to_string(GetParam()));
+  ASSERT_TRUE(model);
+  const int64_t nv = model->config().n_vocab;
+  const auto tokens = some_tokens(16, int32_t(nv));
+  CpuForward full(model, nullptr);
+  KvCache c1 = make_cache(*model, 32);
+  std::vector<float> want, got;
+  ASSERT_TRUE(full.run(c1, tokens, true, want));
+  AttentionConfig ac;
+  ac.mode = AttentionMode::hybrid;
+  ac.dims.n = {32};
+  CpuForward hyb(model, nullptr, ac);
+  KvCache c2 = make_cache(*model, 32);
+  ASSERT_TRUE(hyb.run(c2, std::span(tokens).first(10), false, got));
+  hyb.end_tensorized_prefill();
+  for (int64_t i = 10; i < 16; ++i) {
+    ASSERT_TRUE(hyb.run(c2, std::span(tokens).subspan(size_t(i), 1), false, got));
+    EXPECT_LT(max_diff(got.data(), want.data() + i * nv, nv), kTol) << "token " << i;
+  }
+}
+
 TEST_P(TpaForward, SnapshotRoundTripContinuesTheSame) {
   auto model = t6_model(GetParam(), "snap" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
