@@ -1,4 +1,5 @@
-// Model: a loaded GGUF "llama" model: its config, tokenizer and weight views into the mapped file.
+// Model: a loaded GGUF "llama" or "t6" (TPA.md) model: its config, tokenizer and weight views into
+// the mapped file.
 //
 // Ownership and threads: immutable after load(); shared as std::shared_ptr<const Model> by every
 // Session that runs it, from any number of threads. Weight views point into the memory-mapped

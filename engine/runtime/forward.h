@@ -6,6 +6,8 @@
 //              append k, v to the cache; x += attention(q, cache) Wo^T;
 //              h = rms_norm(x, ffn_norm); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
 //   logits = rms_norm(x, output_norm) Wout^T
+// "t6" models (TPA.md) run the same block with tensor product attention instead of q, k, v:
+// factor projections, a cache of factor rows and attention from the factors (forward_tpa.cpp).
 // Tokens run in chunks of at most kMaxChunk positions (bounded scratch, and a point between
 // chunks to honour a stop request); each chunk runs as one batch through every layer.
 //
