@@ -20,6 +20,7 @@
 #include "engine/attention/tensorized_state.h"
 #include "engine/gguf/gguf.h"
 #include "engine/model/model_config.h"
+#include "kernels/tpa.h"
 
 namespace quire::app {
 
@@ -46,6 +47,9 @@ struct InspectReport {
   std::string model_error;
   int64_t kv_bytes_f16 = 0;   // K and V of one token over all layers
   int64_t kv_bytes_q8_0 = 0;  // 0 when head_dim is not a multiple of 32 (q8_0 impossible)
+  // t6 (TPA) only: the f16 bytes per token multi-head attention of the same shape would keep
+  // (2 n_head head_dim per layer), against kv_bytes_f16 holding the factor rows.
+  int64_t kv_bytes_mha_f16 = 0;
   // Tensorized attention at `tensorized_ctx` tokens (--ctx, else the training context) with
   // the --attention settings (variant complete unless told): its dims and the extra bytes of its
   // per-layer states (engine/attention/tensorized_state.h); empty dims when unknown or when
@@ -73,7 +77,13 @@ void describe_model(const gguf::File& f, const InspectQuery& q, InspectReport& r
   r.model = *config;
   const int64_t rows = 2 * config->n_layer * config->n_head_kv;
   r.kv_bytes_f16 = rows * kern::row_bytes(kern::DType::f16, config->head_dim);
-  if (config->head_dim % 32 == 0) {
+  if (config->is_tpa()) {  // factor rows (kernels/tpa.h); the cache has no q8_0 form
+    const kern::TpaShape tpa{config->n_head, config->head_dim, config->rank_q, config->rank_k,
+                             config->rank_v};
+    r.kv_bytes_f16 = 2 * config->n_layer * kern::row_bytes(kern::DType::f16, tpa.row_elems());
+    r.kv_bytes_mha_f16 = 2 * config->n_layer * config->n_head *
+                         kern::row_bytes(kern::DType::f16, config->head_dim);
+  } else if (config->head_dim % 32 == 0) {
     r.kv_bytes_q8_0 = rows * kern::row_bytes(kern::DType::q8_0, config->head_dim);
   }
   r.tensorized_ctx = q.ctx > 0 ? q.ctx : config->n_ctx_train;
@@ -183,6 +193,12 @@ void print_json(const InspectReport& r, const gguf::File& f) {
              {"kv_bytes_per_token", {{"f16", r.kv_bytes_f16},
                                      {"q8_0", r.kv_bytes_q8_0 ? nlohmann::ordered_json(r.kv_bytes_q8_0)
                                                               : nlohmann::ordered_json()}}}};
+    if (c.is_tpa()) {
+      model["tpa"] = {{"rank_q", c.rank_q}, {"rank_k", c.rank_k}, {"rank_v", c.rank_v},
+                      {"kv_bytes_per_token_f16", r.kv_bytes_f16},
+                      {"mha_kv_bytes_per_token_f16", r.kv_bytes_mha_f16},
+                      {"kv_saving_ratio", double(r.kv_bytes_mha_f16) / double(r.kv_bytes_f16)}};
+    }
     if (!r.tensorized_dims.n.empty()) {
       model["tensorized_state"] = {{"dims", r.tensorized_dims.to_string()},
                                    {"context_length", r.tensorized_ctx},
@@ -230,6 +246,15 @@ void print_text(const InspectReport& r, const gguf::File& f) {
                c.n_ctx_train > 0 ? fmt::format("{} tokens (training)", c.n_ctx_train) : "-");
     fmt::print("kv per token  f16 {}, q8_0 {}\n", human_bytes(uint64_t(r.kv_bytes_f16)),
                r.kv_bytes_q8_0 ? human_bytes(uint64_t(r.kv_bytes_q8_0)) : "-");
+    if (c.is_tpa()) {
+      fmt::print("tpa           ranks q {}, k {}, v {}: kv per token f16 {} against {} for "
+                 "multi-head attention of the same shape ({:.1f}x smaller, {:.1f}% saved)\n",
+                 c.rank_q == 0 ? std::string("- (KV-only, plain Q)") : std::to_string(c.rank_q),
+                 c.rank_k, c.rank_v, human_bytes(uint64_t(r.kv_bytes_f16)),
+                 human_bytes(uint64_t(r.kv_bytes_mha_f16)),
+                 double(r.kv_bytes_mha_f16) / double(r.kv_bytes_f16),
+                 100.0 * (1.0 - double(r.kv_bytes_f16) / double(r.kv_bytes_mha_f16)));
+    }
     if (!r.tensorized_dims.n.empty()) {
       fmt::print("tensorized    {} extra at {} tokens (dims {}, {}, all layers)\n",
                  human_bytes(uint64_t(r.tensorized_bytes)), r.tensorized_ctx,

@@ -30,5 +30,6 @@ void add_chat_command(CLI::App& root, CommandRun& run);
 void add_sessions_command(CLI::App& root, CommandRun& run);
 void add_report_command(CLI::App& root, CommandRun& run);
 void add_batch_command(CLI::App& root, CommandRun& run);
+void add_convert_command(CLI::App& root, CommandRun& run);
 
 }  // namespace quire::app

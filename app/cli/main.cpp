@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   app::add_sessions_command(root, run);
   app::add_report_command(root, run);
   app::add_batch_command(root, run);
+  app::add_convert_command(root, run);
 
   try {
     root.parse(argc, argv);

@@ -24,10 +24,11 @@ Result<const gguf::TensorInfo*> find_tensor(const gguf::File& file, const std::s
                                             const std::vector<int64_t>& shape) {
   const gguf::TensorInfo* t = file.find_tensor(name);
   if (!t) {
+    auto arch = file.get_string("general.architecture");
     return make_error(Errc::corrupt_data,
-                      "{}: tensor '{}' is missing; the file is incomplete or not a llama model, "
+                      "{}: tensor '{}' is missing; the file is incomplete or not a {} model, "
                       "convert it again",
-                      file.name(), name);
+                      file.name(), name, arch ? *arch : std::string("llama"));
   }
   if (t->shape != shape) {
     return make_error(Errc::corrupt_data,
@@ -171,13 +172,28 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& pa
       WeightView* dst;
       int64_t rows, cols;
     };
-    for (const Mat& mat : {Mat{"attn_q.weight", &l.wq, c.q_dim(), c.n_embd},
-                           Mat{"attn_k.weight", &l.wk, c.kv_dim(), c.n_embd},
-                           Mat{"attn_v.weight", &l.wv, c.kv_dim(), c.n_embd},
-                           Mat{"attn_output.weight", &l.wo, c.n_embd, c.q_dim()},
-                           Mat{"ffn_gate.weight", &l.w_gate, c.n_ff, c.n_embd},
-                           Mat{"ffn_up.weight", &l.w_up, c.n_ff, c.n_embd},
-                           Mat{"ffn_down.weight", &l.w_down, c.n_embd, c.n_ff}}) {
+    std::vector<Mat> mats = {Mat{"attn_output.weight", &l.wo, c.n_embd, c.q_dim()},
+                             Mat{"ffn_gate.weight", &l.w_gate, c.n_ff, c.n_embd},
+                             Mat{"ffn_up.weight", &l.w_up, c.n_ff, c.n_embd},
+                             Mat{"ffn_down.weight", &l.w_down, c.n_embd, c.n_ff}};
+    if (!c.is_tpa()) {
+      mats.insert(mats.end(), {Mat{"attn_q.weight", &l.wq, c.q_dim(), c.n_embd},
+                               Mat{"attn_k.weight", &l.wk, c.kv_dim(), c.n_embd},
+                               Mat{"attn_v.weight", &l.wv, c.kv_dim(), c.n_embd}});
+    } else {  // t6: the TPA factor projections (resources/convert/convert_t6.py names them)
+      const int64_t h = c.n_head, hd = c.head_dim;
+      if (c.rank_q == 0) {
+        mats.push_back(Mat{"attn_q.weight", &l.wq, c.q_dim(), c.n_embd});
+      } else {
+        mats.insert(mats.end(), {Mat{"attn_q_a.weight", &l.wa_q, h * c.rank_q, c.n_embd},
+                                 Mat{"attn_q_b.weight", &l.wb_q, c.rank_q * hd, c.n_embd}});
+      }
+      mats.insert(mats.end(), {Mat{"attn_k_a.weight", &l.wa_k, h * c.rank_k, c.n_embd},
+                               Mat{"attn_k_b.weight", &l.wb_k, c.rank_k * hd, c.n_embd},
+                               Mat{"attn_v_a.weight", &l.wa_v, h * c.rank_v, c.n_embd},
+                               Mat{"attn_v_b.weight", &l.wb_v, c.rank_v * hd, c.n_embd}});
+    }
+    for (const Mat& mat : mats) {
       auto w = matrix(f, p + mat.name, mat.rows, mat.cols);
       if (!w) return w.error();
       *mat.dst = *w;

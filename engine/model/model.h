@@ -1,4 +1,5 @@
-// Model: a loaded GGUF "llama" model: its config, tokenizer and weight views into the mapped file.
+// Model: a loaded GGUF "llama" or "t6" (TPA.md) model: its config, tokenizer and weight views into
+// the mapped file.
 //
 // Ownership and threads: immutable after load(); shared as std::shared_ptr<const Model> by every
 // Session that runs it, from any number of threads. Weight views point into the memory-mapped
@@ -32,9 +33,13 @@ struct WeightView {
 
 struct LayerWeights {
   const float* attn_norm = nullptr;  // [n_embd]
-  WeightView wq;                     // [q_dim, n_embd]
-  WeightView wk;                     // [kv_dim, n_embd]
-  WeightView wv;                     // [kv_dim, n_embd]
+  WeightView wq;                     // [q_dim, n_embd]; t6: only in the KV-only variant
+  // t6 (TPA.md) factor projections, empty for llama: A rows are head*R + r, B rows r*D + j.
+  WeightView wa_q, wb_q;             // [n_head * rank_q, n_embd], [rank_q * head_dim, n_embd]
+  WeightView wa_k, wb_k;             // [n_head * rank_k, n_embd], [rank_k * head_dim, n_embd]
+  WeightView wa_v, wb_v;             // [n_head * rank_v, n_embd], [rank_v * head_dim, n_embd]
+  WeightView wk;                     // [kv_dim, n_embd]; llama only
+  WeightView wv;                     // [kv_dim, n_embd]; llama only
   WeightView wo;                     // [n_embd, q_dim]
   const float* ffn_norm = nullptr;   // [n_embd]
   WeightView w_gate;                 // [n_ff, n_embd]

@@ -6,11 +6,13 @@
 #include <optional>
 #include <string_view>
 
+#include "engine/model/model_config_t6.h"
+
 namespace quire::engine {
 
 namespace {
 
-constexpr std::string_view kSupportedArchs = "llama";
+constexpr std::string_view kSupportedArchs = "llama, t6";
 // Sanity bounds: far above any real model, low enough that products of them cannot overflow.
 constexpr int64_t kMaxDim = int64_t{1} << 20;
 constexpr int64_t kMaxLayers = 4096;
@@ -98,10 +100,10 @@ Result<ModelConfig> config_from_gguf(const gguf::File& file) {
                       "Quire can run (supported: {})",
                       file.name(), kSupportedArchs);
   }
-  if (*arch != "llama") {
+  if (*arch != "llama" && *arch != "t6") {
     return make_error(Errc::unsupported,
                       "{}: architecture '{}' is not supported; Quire runs: {} (Llama 1/2/3, "
-                      "TinyLlama, Mistral-style dense models)",
+                      "TinyLlama, Mistral-style dense models; T6 tensor product attention)",
                       file.name(), *arch, kSupportedArchs);
   }
   c.arch = *arch;
@@ -233,6 +235,9 @@ Result<ModelConfig> config_from_gguf(const gguf::File& file) {
     return res.error();
   }
   c.rope_mode = kern::RopeMode::normal;
+  if (c.arch == "t6") {
+    if (auto ok = read_t6_config(file, c); !ok) return ok.error();
+  }
   return c;
 }
 

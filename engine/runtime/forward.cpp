@@ -5,6 +5,9 @@
 #include <istream>
 #include <ostream>
 
+#include "kernels/kv_codec.h"
+#include "kernels/tpa.h"
+
 namespace quire::engine {
 
 KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::KvType type) {
@@ -14,6 +17,11 @@ KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::Kv
   kv.n_head_kv = config.n_head_kv;
   kv.head_dim = config.head_dim;
   kv.type = type;
+  if (config.is_tpa()) {
+    kv.n_head_kv = 1;
+    kv.head_dim = kern::TpaShape{config.n_head, config.head_dim, config.rank_q, config.rank_k,
+                                 config.rank_v}.row_elems();
+  }
   return kv;
 }
 
@@ -166,12 +174,14 @@ Result<void> CpuForward::validate(const KvCache& cache, std::span<const int32_t>
     }
   }
   const KvCacheConfig& kv = cache.config();
-  if (kv.n_layer != c.n_layer || kv.n_head_kv != c.n_head_kv || kv.head_dim != c.head_dim) {
+  const KvCacheConfig want = kv_cache_config(c, kv.n_ctx, kv.type);
+  if (kv.n_layer != want.n_layer || kv.n_head_kv != want.n_head_kv ||
+      kv.head_dim != want.head_dim || (c.is_tpa() && kv.type == kern::KvType::q8_0)) {
     return make_error(Errc::mismatch,
-                      "the KV cache ({} layers, {} kv heads of {}) was not made for this model "
-                      "({} layers, {} kv heads of {}); create it with kv_cache_config()",
-                      kv.n_layer, kv.n_head_kv, kv.head_dim, c.n_layer, c.n_head_kv,
-                      c.head_dim);
+                      "the KV cache ({} layers, {} kv heads of {}, {}) was not made for this "
+                      "model ({} layers, {} kv heads of {}); create it with kv_cache_config()",
+                      kv.n_layer, kv.n_head_kv, kv.head_dim, kern::kv_type_name(kv.type),
+                      want.n_layer, want.n_head_kv, want.head_dim);
   }
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (cache.size() + n > kv.n_ctx) {
@@ -234,28 +244,32 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
   for (int64_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& w = m.layer(l);
     kern::cpu::rms_norm(ex, h_.data(), x_.data(), w.attn_norm, n, d, c.rms_eps);
-    mm(q_.data(), h_.data(), w.wq);
-    mm(k_.data(), h_.data(), w.wk);
-    mm(v_.data(), h_.data(), w.wv);
-    if (tensorized_now()) {  // q and k unrotated: the state rotates per hop
-      auto ok = states_[size_t(l)].append(ex, q_.data(), k_.data(), v_.data(), n, attn_.data());
-      if (!ok) return ok;
-      if (recorder_ && n == 1) {
-        states_[size_t(l)].attention_row(pos, q_.data(), spans_);
-        recorder_->record_spans(pos, static_cast<int32_t>(l), spans_);
+    if (c.is_tpa()) {
+      if (auto ok = tpa_attention_layer(cache, l, n, pos); !ok) return ok;
+    } else {
+      mm(q_.data(), h_.data(), w.wq);
+      mm(k_.data(), h_.data(), w.wk);
+      mm(v_.data(), h_.data(), w.wv);
+      if (tensorized_now()) {  // q and k unrotated: the state rotates per hop
+        auto ok = states_[size_t(l)].append(ex, q_.data(), k_.data(), v_.data(), n, attn_.data());
+        if (!ok) return ok;
+        if (recorder_ && n == 1) {
+          states_[size_t(l)].attention_row(pos, q_.data(), spans_);
+          recorder_->record_spans(pos, static_cast<int32_t>(l), spans_);
+        }
       }
-    }
-    kern::cpu::rope(ex, q_.data(), pos_.data(), n, c.n_head, c.head_dim, rope);
-    kern::cpu::rope(ex, k_.data(), pos_.data(), n, c.n_head_kv, c.head_dim, rope);
-    if (auto ok = cache.append(l, pos, n, k_.data(), v_.data()); !ok) return ok;
-    if (!tensorized_now()) {
-      kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
-                           cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
-                           c.head_dim, scale);
-      if (recorder_ && n == 1) {
-        recorder_->record_layer(pos, static_cast<int32_t>(l), q_.data(), cache.k_data(l),
-                                cache.config().type, cache.layer_size(l), c.n_head,
-                                c.n_head_kv, c.head_dim, scale);
+      kern::cpu::rope(ex, q_.data(), pos_.data(), n, c.n_head, c.head_dim, rope);
+      kern::cpu::rope(ex, k_.data(), pos_.data(), n, c.n_head_kv, c.head_dim, rope);
+      if (auto ok = cache.append(l, pos, n, k_.data(), v_.data()); !ok) return ok;
+      if (!tensorized_now()) {
+        kern::cpu::attention(ex, attn_.data(), q_.data(), cache.k_data(l), cache.v_data(l),
+                             cache.config().type, n, cache.layer_size(l), c.n_head, c.n_head_kv,
+                             c.head_dim, scale);
+        if (recorder_ && n == 1) {
+          recorder_->record_layer(pos, static_cast<int32_t>(l), q_.data(), cache.k_data(l),
+                                  cache.config().type, cache.layer_size(l), c.n_head,
+                                  c.n_head_kv, c.head_dim, scale);
+        }
       }
     }
     mm(h_.data(), attn_.data(), w.wo);

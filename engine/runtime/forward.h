@@ -6,6 +6,8 @@
 //              append k, v to the cache; x += attention(q, cache) Wo^T;
 //              h = rms_norm(x, ffn_norm); x += (silu(h Wgate^T) * h Wup^T) Wdown^T
 //   logits = rms_norm(x, output_norm) Wout^T
+// "t6" models (TPA.md) run the same block with tensor product attention instead of q, k, v:
+// factor projections, a cache of factor rows and attention from the factors (forward_tpa.cpp).
 // Tokens run in chunks of at most kMaxChunk positions (bounded scratch, and a point between
 // chunks to honour a stop request); each chunk runs as one batch through every layer.
 //
@@ -32,7 +34,9 @@
 
 namespace quire::engine {
 
-// The KvCache shape this model needs for a context of n_ctx tokens in `type`.
+// The KvCache shape this model needs for a context of n_ctx tokens in `type`. For "t6" (TPA) the
+// cache holds factor rows instead of K and V (kernels/tpa.h): one "head" of TpaShape::row_elems()
+// per token and layer, f32 or f16 only.
 KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::KvType type);
 
 class CpuForward {
@@ -97,6 +101,10 @@ class CpuForward {
                          float* out, int64_t n_out);
   void reserve(int64_t n);
   bool tensorized_now() const;
+  // t6 (TPA.md, forward_tpa.cpp): layer l's attention of the chunk from the normed h_ into attn_:
+  // factor projections, RoPE on B_Q / B_K, factor rows appended to the cache, attention from the
+  // factors (or tensorized over K and V materialized for the chunk).
+  Result<void> tpa_attention_layer(KvCache& cache, int64_t l, int64_t n, int64_t pos);
   // Creates the states on first use and checks they follow `cache` and fit n more tokens.
   Result<void> prepare_states(const KvCache& cache, int64_t n);
   // One empty state per layer for a cache of n_ctx tokens.
@@ -109,6 +117,9 @@ class CpuForward {
   // gate and up.
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
   std::vector<int32_t> pos_;
+  // t6 scratch, grown on demand: query factors, packed K and V factor rows, and the A / B
+  // projections before packing.
+  std::vector<float> tpa_q_, tpa_k_, tpa_v_, tpa_a_, tpa_b_;
   AttentionConfig attention_;
   bool prefill_ended_ = false;
   std::vector<TensorizedState> states_;

@@ -8,6 +8,7 @@ namespace quire::engine {
 
 std::vector<ConfigEntry> config_entries(const SessionConfig& config) {
   std::vector<ConfigEntry> entries = {{"kv_type", kern::kv_type_name(config.kv_type)}};
+  if (!config.kv_layout.empty()) entries.emplace_back("kv_layout", config.kv_layout);
   const AttentionConfig& a = config.attention;
   if (a.mode != AttentionMode::full) {
     entries.emplace_back("attention", attention_mode_name(a.mode));
@@ -49,6 +50,12 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
                       config.n_threads);
   }
   SessionConfig resolved = config;
+  resolved.kv_layout = model->config().is_tpa() ? "tpa_factors" : "";
+  if (model->config().is_tpa() && config.kv_type == kern::KvType::q8_0) {
+    return make_error(Errc::invalid_argument,
+                      "t6 (tensor product attention) models keep their KV factors in f16 or "
+                      "f32; q8_0 is not supported for them, use --kv-type f16");
+  }
   if (config.attention.mode != AttentionMode::full) {
     auto dims = resolve_dims(config.attention, model->file(), config.n_ctx);
     if (!dims) return dims.error();

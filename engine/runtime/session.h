@@ -36,6 +36,9 @@ struct SessionConfig {
   // Full, tensorized or hybrid attention. Session::create fills empty dims with resolve_dims()
   // for n_ctx (so that config() and the fingerprint name the folding the session runs).
   AttentionConfig attention;
+  // What the KV cache rows hold: empty for K and V (llama); "tpa_factors" for t6 models, whose
+  // cache holds TPA factor rows (kernels/tpa.h). Session::create sets it from the model.
+  std::string kv_layout;
 };
 
 // One setting that shapes the KV state, as text: ("kv_type", "f16").
@@ -44,7 +47,7 @@ using ConfigEntry = std::pair<std::string, std::string>;
 // Every setting of `config` that changes what the KV cache holds for a given token sequence, in
 // a fixed order. A snapshot can only be continued under the same entries. Settings that only
 // bound or schedule the work (n_ctx, n_threads) or act after the logits (sampler) are
-// not entries. Full attention adds none (so version-1 snapshots keep their fingerprint);
+// not entries. A non-empty kv_layout adds kv_layout (so a factor cache never loads as K and V). Full attention adds none (so version-1 snapshots keep their fingerprint);
 // tensorized and hybrid add attention, tensor_dims ("auto" while unresolved), tensor_variant
 // and tensor_rope.
 std::vector<ConfigEntry> config_entries(const SessionConfig& config);
