@@ -1,23 +1,28 @@
 // kern::cpu weight ops: dequantize and matmul_w (the model's weight GEMV/GEMM).
 // Algorithm:
-//   M < kGemmMinRows (decode, small batches): fused dequantize-and-dot per (weight row, activation
-//     row) with the best RowDot for this CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
+//   M < kGemmMinRows (decode, small batches), quantized weights on an AVX2 CPU: the activation
+//     rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the K-quants) and each
+//     (weight row, activation row) pair is an integer dot (kernels/cpu/q8_dot.h), as llama.cpp
+//     does. Float weights, or no AVX2: fused dequantize-and-dot with the best RowDot for this
+//     CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
 //     A weight row is read once per activation row; for M <= 7 it stays in L1/L2 between reads.
 //   M >= kGemmMinRows (prefill): W is dequantized tile by tile (kTileFloats per tile, rows split
 //     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
 // Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; OpenBLAS
 //   threads its own GEMM.
-// Unlike llama.cpp, activations are never quantized (llama.cpp rounds them to q8_0/q8_K for
-//   integer dot products); see weight_dot_avx2.cpp for why.
-// Numerics: float accumulation; results differ from kern::ref (double) by float summation error,
-//   relative to sum_k |a_k * w_k|.
+// Numerics: float accumulation; the float paths differ from kern::ref (double) by float
+//   summation error, relative to sum_k |a_k * w_k|. The integer path (decode) computes the exact
+//   product with the activations rounded to 8 bits (error bound in kernels/q8_act.h), like
+//   llama.cpp; prefill (M >= kGemmMinRows) keeps float activations, which measured faster here
+//   with OpenBLAS SGEMM than the one-row integer kernels.
 #include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
 #include <vector>
 
+#include "kernels/cpu/q8_dot.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/kernels.h"
 #include "kernels/quant_blocks.h"
@@ -54,6 +59,7 @@ void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, in
 namespace detail {
 
 void set_simd_enabled(bool enabled) { g_simd_enabled.store(enabled, std::memory_order_relaxed); }
+bool simd_enabled() { return g_simd_enabled.load(std::memory_order_relaxed); }
 
 RowDot select_row_dot(DType type) {
   if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
@@ -84,6 +90,18 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   const auto* w = static_cast<const uint8_t*>(W);
   const int64_t stride = row_bytes(wtype, K);
   if (M < kGemmMinRows) {
+    if (const detail::Q8Dot qdot = detail::select_q8_dot(wtype)) {
+      const ActQ8 atype = *act_q8_for(wtype);
+      const int64_t astride = act_row_bytes(atype, K);
+      std::vector<uint8_t> aq(static_cast<size_t>(M * astride));
+      quantize_act(ex, aq.data(), A, atype, M, K);
+      parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
+        for (int64_t n = begin; n < end; ++n) {
+          for (int64_t m = 0; m < M; ++m) C[m * N + n] = qdot(w + n * stride, aq.data() + m * astride, K);
+        }
+      });
+      return;
+    }
     const detail::RowDot dot = detail::select_row_dot(wtype);
     parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
       for (int64_t n = begin; n < end; ++n) {
