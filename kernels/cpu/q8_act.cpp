@@ -11,28 +11,51 @@
 #include "kernels/thread_pool.h"
 
 namespace kern::cpu {
+namespace {
+std::atomic<bool> g_q8_activations{true};
+}  // namespace
+
+void set_q8_activations(bool enabled) { g_q8_activations.store(enabled, std::memory_order_relaxed); }
+bool q8_activations() { return g_q8_activations.load(std::memory_order_relaxed); }
+
 namespace detail {
 namespace {
-std::atomic<bool> g_q8_dot_enabled{true};
 std::atomic<bool> g_vnni_enabled{true};
 }  // namespace
 
-void set_q8_dot_enabled(bool enabled) { g_q8_dot_enabled.store(enabled, std::memory_order_relaxed); }
-bool q8_dot_enabled() { return g_q8_dot_enabled.load(std::memory_order_relaxed); }
 void set_vnni_enabled(bool enabled) { g_vnni_enabled.store(enabled, std::memory_order_relaxed); }
 
 namespace {
-// The best integer dot for this CPU, ignoring the q8 switch.
+enum class Isa { none, avx2, vnni };
+
+// The best integer build for this CPU, ignoring the q8 switch.
+Isa best_isa() {
+  if (!simd_enabled() || !cpu_has_avx2()) return Isa::none;
+  if (g_vnni_enabled.load(std::memory_order_relaxed) && cpu_has_avx512_vnni()) return Isa::vnni;
+  return Isa::avx2;
+}
+
 Q8Dot best_q8_dot(DType type) {
-  if (!simd_enabled() || !cpu_has_avx2()) return nullptr;
-  if (g_vnni_enabled.load(std::memory_order_relaxed) && cpu_has_avx512_vnni()) {
-    if (Q8Dot dot = q8_dot_vnni(type)) return dot;
+  switch (best_isa()) {
+    case Isa::vnni: return q8_dot_vnni(type);
+    case Isa::avx2: return q8_dot_avx2(type);
+    case Isa::none: break;
   }
-  return q8_dot_avx2(type);
+  return nullptr;
 }
 }  // namespace
 
-Q8Dot select_q8_dot(DType type) { return q8_dot_enabled() ? best_q8_dot(type) : nullptr; }
+Q8Dot select_q8_dot(DType type) { return q8_activations() ? best_q8_dot(type) : nullptr; }
+
+Q8Dot4 select_q8_dot4(DType type) {
+  if (!q8_activations()) return nullptr;
+  switch (best_isa()) {
+    case Isa::vnni: return q8_dot4_vnni(type);
+    case Isa::avx2: return q8_dot4_avx2(type);
+    case Isa::none: break;
+  }
+  return nullptr;
+}
 
 QuantizeRow select_quantize_row(ActQ8 type) {
   if (simd_enabled() && cpu_has_avx2()) return quantize_row_avx2(type);

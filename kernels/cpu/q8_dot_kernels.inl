@@ -197,6 +197,139 @@ QUIRE_Q8_TARGET float q6_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K)
   return hsum_ps(acc);
 }
 
+// ---- Four activation rows per weight row (prefill): each weight block is decoded once and
+// multiplied into 4 activation rows, which amortizes the unpacking and scale work 4 ways.
+// c[r * c_stride] = dot(w, a + r * a_stride) for r < 4. Same integer sums as the one-row kernels.
+
+template <bool kQ4>
+QUIRE_Q8_TARGET void q8_0_q4_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c,
+                                  int64_t cs) {
+  constexpr int wb = kQ4 ? quant::q4_0::bytes : quant::q8_0::bytes, ab = quant::q8_0::bytes;
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t k = 0; k < K; k += 32, w += wb, a += ab) {
+    const __m256i wq = kQ4 ? q4_0_bytes(w + quant::q4_0::qs) : load256(w + quant::q8_0::qs);
+    const __m256i uw = _mm256_sign_epi8(wq, wq);
+    const float dw = half_at(w);
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t* ar = a + r * as;
+      const __m256i s = dot_u8s8(_mm256_setzero_si256(), uw, _mm256_sign_epi8(load256(ar + quant::q8_0::qs), wq));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * half_at(ar)), _mm256_cvtepi32_ps(s), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]);
+}
+
+template <bool kFive>
+QUIRE_Q8_TARGET void qk_4_5_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c,
+                               int64_t cs) {
+  constexpr int wb = kFive ? quant::q5_k::bytes : quant::q4_k::bytes;
+  constexpr int qs_at = kFive ? quant::q5_k::qs : quant::q4_k::qs;
+  const __m256i low4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  float mins[4] = {};
+  for (int64_t k = 0; k < K; k += 256, w += wb, a += q8k::bytes) {
+    uint32_t sc32[2], m32[2];
+    scales_mins_k4(w + quant::q4_k::scales, sc32, m32);
+    uint8_t sc[8];
+    std::memcpy(sc, sc32, sizeof sc);
+    const __m256i m8 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32)));
+    const float d = half_at(w + quant::q4_k::d), dmin = half_at(w + quant::q4_k::dmin);
+    __m256i sumi[4];
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t* ar = a + r * as;
+      const __m256i pairs = _mm256_madd_epi16(load256(ar + q8k::bsums), _mm256_set1_epi16(1));
+      mins[r] += dmin * f32_at(ar + q8k::d) * float(hsum_epi32(_mm256_mullo_epi32(pairs, m8)));
+      sumi[r] = _mm256_setzero_si256();
+    }
+    __m256i qh = kFive ? load256(w + quant::q5_k::qh) : _mm256_setzero_si256();
+    for (int g = 0; g < 4; ++g) {
+      const __m256i q = load256(w + qs_at + 32 * g);
+      __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFive) {
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
+      const __m256i s_lo = _mm256_set1_epi16(sc[2 * g]), s_hi = _mm256_set1_epi16(sc[2 * g + 1]);
+      for (int r = 0; r < 4; ++r) {
+        const uint8_t* ar = a + r * as + q8k::qs + 64 * g;
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load256(ar)), s_lo);
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load256(ar + 32)), s_hi);
+        sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(p_lo, p_hi));
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * f32_at(a + r * as + q8k::d)), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]) - mins[r];
+}
+
+QUIRE_Q8_TARGET void q6_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + quant::q6_k::scales);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+    __m256i sumi[4];
+    for (int r = 0; r < 4; ++r) {
+      const __m256i offset = _mm256_madd_epi16(load256(a + r * as + q8k::bsums), sc16);
+      sumi[r] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
+    }
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = load256(w + quant::q6_k::ql + 64 * h);
+      const __m256i ql1 = load256(w + quant::q6_k::ql + 64 * h + 32);
+      const __m256i qh = load256(w + quant::q6_k::qh + 32 * h);
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
+      const int8_t* sh = sc + 8 * h;
+      for (int j = 0; j < 4; ++j) {
+        const __m256i scales = scale_pair(sh[2 * j], sh[2 * j + 1]);
+        for (int r = 0; r < 4; ++r) {
+          const __m256i p = _mm256_maddubs_epi16(q[j], load256(a + r * as + q8k::qs + 128 * h + 32 * j));
+          sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(p, scales));
+        }
+      }
+    }
+    const float d = half_at(w + quant::q6_k::d);
+    for (int r = 0; r < 4; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * f32_at(a + r * as + q8k::d)), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]);
+}
+
+QUIRE_Q8_TARGET void q8_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  q8_0_q4_0_x4<false>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q4_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  q8_0_q4_0_x4<true>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q4_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  qk_4_5_x4<false>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q5_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  qk_4_5_x4<true>(w, a, as, K, c, cs);
+}
+
+Q8Dot4 q8_dot4_table(DType type) {
+  switch (type) {
+    case DType::q8_0: return q8_0_x4;
+    case DType::q4_0: return q4_0_x4;
+    case DType::q4_k: return q4_k_x4;
+    case DType::q5_k: return q5_k_x4;
+    case DType::q6_k: return q6_k_x4;
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16: return nullptr;
+  }
+  return nullptr;
+}
+
 // The table of one build.
 Q8Dot q8_dot_table(DType type) {
   switch (type) {

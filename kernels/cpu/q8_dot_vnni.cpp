@@ -24,6 +24,7 @@ QUIRE_Q8_TARGET inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 namespace kern::cpu::detail {
 
 Q8Dot q8_dot_vnni(DType type) { return q8_dot_table(type); }
+Q8Dot4 q8_dot4_vnni(DType type) { return q8_dot4_table(type); }
 
 bool cpu_has_avx512_vnni() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -37,6 +38,7 @@ bool cpu_has_avx512_vnni() {
 
 namespace kern::cpu::detail {
 Q8Dot q8_dot_vnni(DType) { return nullptr; }
+Q8Dot4 q8_dot4_vnni(DType) { return nullptr; }
 bool cpu_has_avx512_vnni() { return false; }
 }  // namespace kern::cpu::detail
 

@@ -35,8 +35,8 @@ struct SimdSwitch {
 
 // Keeps matmul_w on its float paths (off) for the float-accuracy bound below; restores on.
 struct Q8Off {
-  Q8Off() { cpu::detail::set_q8_dot_enabled(false); }
-  ~Q8Off() { cpu::detail::set_q8_dot_enabled(true); }
+  Q8Off() { cpu::set_q8_activations(false); }
+  ~Q8Off() { cpu::set_q8_activations(true); }
 };
 
 using Param = std::tuple<DType, bool /*simd*/, bool /*pool*/>;

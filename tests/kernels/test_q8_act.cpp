@@ -141,12 +141,13 @@ double sum(const std::vector<double>& v) {
 struct Kernel {
   const char* name;
   cpu::detail::Q8Dot dot;
+  cpu::detail::Q8Dot4 dot4;
 };
 
 std::vector<Kernel> built_kernels(DType type) {
   std::vector<Kernel> ks;
-  if (cpu::detail::cpu_has_avx2()) ks.push_back({"avx2", cpu::detail::q8_dot_avx2(type)});
-  if (cpu::detail::cpu_has_avx512_vnni()) ks.push_back({"vnni", cpu::detail::q8_dot_vnni(type)});
+  if (cpu::detail::cpu_has_avx2()) ks.push_back({"avx2", cpu::detail::q8_dot_avx2(type), cpu::detail::q8_dot4_avx2(type)});
+  if (cpu::detail::cpu_has_avx512_vnni()) ks.push_back({"vnni", cpu::detail::q8_dot_vnni(type), cpu::detail::q8_dot4_vnni(type)});
   return ks;
 }
 
@@ -190,6 +191,31 @@ TEST_P(DotQ8, SimdKernelsMatchRef) {
       EXPECT_NEAR(kern.dot(W.data(), aq.data(), K), want, tol) << kern.name << " K=" << K;
     }
     EXPECT_NEAR(cpu::dot_q8(type(), W.data(), aq.data(), K), want, tol) << "cpu::dot_q8 K=" << K;
+  }
+}
+
+// The four-row kernels: row r of c against kern::ref on activation row r (rows with different
+// magnitudes), written with an output stride.
+TEST_P(DotQ8, FourRowKernelsMatchRef) {
+  const auto kernels = built_kernels(type());
+  if (kernels.empty()) GTEST_SKIP() << "no SIMD integer kernel runs on this CPU";
+  const int64_t K = this->K(), astride = act_row_bytes(act(), K), cstride = 3;
+  const auto W = random_weights(type(), 1, K, 77);
+  auto x = activations(4, K, 78);
+  for (int64_t k = 0; k < K; ++k) x[size_t(2 * K + k)] *= 40.0f;
+  const auto aq = quantized(x, act(), 4, K);
+  std::vector<float> w(static_cast<size_t>(K)), a(static_cast<size_t>(K));
+  ref::dequantize(Exec{}, w.data(), W.data(), type(), K);
+  for (const Kernel& kern : kernels) {
+    ASSERT_NE(kern.dot4, nullptr) << kern.name;
+    std::vector<float> c(static_cast<size_t>(4 * cstride), NAN);
+    kern.dot4(W.data(), aq.data(), astride, K, c.data(), cstride);
+    for (int64_t r = 0; r < 4; ++r) {
+      ref::dequantize_act(a.data(), aq.data() + r * astride, act(), K);
+      const double tol = 2e-6 * std::sqrt(double(K)) * sum(term_magnitudes(type(), W.data(), w.data(), a.data(), K)) + 1e-30;
+      EXPECT_NEAR(c[size_t(r * cstride)], ref::dot_q8(type(), W.data(), aq.data() + r * astride, K), tol)
+          << kern.name << " row " << r;
+    }
   }
 }
 
@@ -248,17 +274,26 @@ TEST_P(DotQ8, WithinStatedBoundOfFloatDot) {
 
 // Restores the defaults even when an assertion fails mid-test.
 struct Q8Switch {
-  explicit Q8Switch(bool on) { cpu::detail::set_q8_dot_enabled(on); }
-  ~Q8Switch() { cpu::detail::set_q8_dot_enabled(true); }
+  explicit Q8Switch(bool on, int64_t max_rows = cpu::detail::q8_max_rows()) : saved_rows(cpu::detail::q8_max_rows()) {
+    cpu::set_q8_activations(on);
+    cpu::detail::set_q8_max_rows(max_rows);
+  }
+  ~Q8Switch() {
+    cpu::set_q8_activations(true);
+    cpu::detail::set_q8_max_rows(saved_rows);
+  }
+  Q8Switch(const Q8Switch&) = delete;
+  Q8Switch& operator=(const Q8Switch&) = delete;
+  int64_t saved_rows;
 };
 
 TEST_P(DotQ8, MatmulWIntegerPathMatchesRefOnRoundedActivations) {
   if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2: matmul_w keeps the float path";
-  const Q8Switch on(true);
+  const Q8Switch on(true, 1000);  // also the batch sizes of prefill
   ASSERT_NE(cpu::detail::select_q8_dot(type()), nullptr);
   ThreadPool pool(3);
   const int64_t K = this->K(), N = 45;
-  for (const int64_t M : {1, 3, 7}) {
+  for (const int64_t M : {1, 3, 7, 18}) {
     const auto W = random_weights(type(), N, K, uint32_t(M));
     const auto x = activations(M, K, uint32_t(M) + 9);
     const auto aq = quantized(x, act(), M, K);
