@@ -1,4 +1,5 @@
-// `quire-cli bench --model M [-p 512] [-n 128] [-t 2] [-r 3] [--json]`: prefill and decode speed,
+// `quire-cli bench --model M [-p 512] [-n 128] [-t 2] [-r 3] [--json] [--float-activations]`:
+// prefill and decode speed,
 // measured like llama.cpp's llama-bench so the numbers compare side by side:
 //   pp<p>: p random tokens prefilled into an empty context, tokens/s;
 //   tg<n>: n tokens decoded one forward pass at a time from an empty context, tokens/s
@@ -18,6 +19,7 @@
 #include "app/cli/exit_codes.h"
 #include "app/cli/session_options.h"
 #include "engine/base/progress.h"
+#include "kernels/q8_act.h"
 
 namespace quire::app {
 namespace {
@@ -28,6 +30,7 @@ struct BenchArgs {
   int64_t n_gen = 128;
   int reps = 3;
   bool json = false;
+  bool float_activations = false;
 };
 
 struct Measure {
@@ -126,7 +129,15 @@ void add_bench_command(CLI::App& root, CommandRun& run) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object");
-  cmd->parse_complete_callback([&run, args] { run = [args] { return run_bench(*args); }; });
+  cmd->add_flag("--float-activations", args->float_activations,
+                "Decode quantized weights with float activations (the exact path) instead of 8-bit "
+                "ones, to measure what the integer path gains");
+  cmd->parse_complete_callback([&run, args] {
+    run = [args] {
+      kern::cpu::set_q8_activations(!args->float_activations);
+      return run_bench(*args);
+    };
+  });
 }
 
 }  // namespace quire::app

@@ -5,6 +5,8 @@
 //          document, the greedy tokens run exact)
 //       float32 logits [n_tokens, n_vocab] of one forward pass over the tokens; --greedy N then
 //       decodes N more tokens one at a time (argmax, lowest id on ties) and prints their ids.
+//       Float activations throughout (the exact numerics the golden tests compare with a float64
+//       reference); --q8-activations decodes with 8-bit activations as generate and bench do.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include "app/io/npy.h"
 #include "engine/model/model.h"
 #include "engine/runtime/forward.h"
+#include "kernels/q8_act.h"
 #include "kernels/thread_pool.h"
 
 namespace quire::app {
@@ -110,6 +113,7 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
     std::string model, tokens, out, kv_type = "f16";
     int greedy = 0;
     int threads = 0;
+    bool q8_activations = false;
     AttentionOptions attention;
   };
   auto opts = std::make_shared<Options>();
@@ -126,9 +130,13 @@ void add_logits_command(CLI::App& root, CommandRun& run) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", opts->threads, "CPU threads (0: all cores)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--q8-activations", opts->q8_activations,
+                "Round activations to 8 bits for quantized weights in decode, as generate and "
+                "bench do (default: float activations, comparable with a float reference)");
   add_attention_options(cmd, opts->attention);
   cmd->parse_complete_callback([&run, opts] {
     run = [opts]() -> int {
+      kern::cpu::set_q8_activations(opts->q8_activations);
       auto tokens = parse_tokens(opts->tokens);
       if (!tokens) return fail(tokens.error());
       auto attention = attention_config(opts->attention);

@@ -1,23 +1,30 @@
 // kern::cpu weight ops: dequantize and matmul_w (the model's weight GEMV/GEMM).
 // Algorithm:
-//   M < kGemmMinRows (decode, small batches): fused dequantize-and-dot per (weight row, activation
-//     row) with the best RowDot for this CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
+//   M < kGemmMinRows (decode, small batches), quantized weights on an AVX2 CPU: the activation
+//     rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the K-quants) and each
+//     (weight row, activation row) pair is an integer dot (kernels/cpu/q8_dot.h), as llama.cpp
+//     does. Float weights, or no AVX2: fused dequantize-and-dot with the best RowDot for this
+//     CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
 //     A weight row is read once per activation row; for M <= 7 it stays in L1/L2 between reads.
 //   M >= kGemmMinRows (prefill): W is dequantized tile by tile (kTileFloats per tile, rows split
 //     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
 // Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; OpenBLAS
 //   threads its own GEMM.
-// Unlike llama.cpp, activations are never quantized (llama.cpp rounds them to q8_0/q8_K for
-//   integer dot products); see weight_dot_avx2.cpp for why.
-// Numerics: float accumulation; results differ from kern::ref (double) by float summation error,
-//   relative to sum_k |a_k * w_k|.
+// Numerics: float accumulation; the float paths differ from kern::ref (double) by float
+//   summation error, relative to sum_k |a_k * w_k|. The integer path (decode) computes the exact
+//   product with the activations rounded to 8 bits (error bound in kernels/q8_act.h), like
+//   llama.cpp; kern::cpu::set_q8_activations(false) turns it off. Prefill (M >= kGemmMinRows)
+//   keeps float activations: on 512 x 4096 x 4096 the four-row integer kernels measured only
+//   0.97-1.15x the SGEMM path (bench_matmul_w int_vs_float/gemm_*), not enough to give up exact
+//   prefill logits. detail::set_q8_max_rows moves that boundary for the benchmark.
 #include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
 #include <vector>
 
+#include "kernels/cpu/q8_dot.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/kernels.h"
 #include "kernels/quant_blocks.h"
@@ -30,6 +37,7 @@ constexpr int64_t kGemmMinRows = 8;
 constexpr int64_t kTileFloats = int64_t{1} << 20;  // 4 MiB of dequantized weights per tile
 
 std::atomic<bool> g_simd_enabled{true};
+std::atomic<int64_t> g_q8_max_rows{kGemmMinRows};
 
 template <class Fn>
 void parallel_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
@@ -54,6 +62,9 @@ void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, in
 namespace detail {
 
 void set_simd_enabled(bool enabled) { g_simd_enabled.store(enabled, std::memory_order_relaxed); }
+bool simd_enabled() { return g_simd_enabled.load(std::memory_order_relaxed); }
+void set_q8_max_rows(int64_t rows) { g_q8_max_rows.store(rows, std::memory_order_relaxed); }
+int64_t q8_max_rows() { return g_q8_max_rows.load(std::memory_order_relaxed); }
 
 RowDot select_row_dot(DType type) {
   if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
@@ -83,6 +94,21 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   }
   const auto* w = static_cast<const uint8_t*>(W);
   const int64_t stride = row_bytes(wtype, K);
+  if (const detail::Q8Dot qdot = M < detail::q8_max_rows() ? detail::select_q8_dot(wtype) : nullptr) {
+    const ActQ8 atype = *act_q8_for(wtype);
+    const int64_t astride = act_row_bytes(atype, K);
+    std::vector<uint8_t> aq(static_cast<size_t>(M * astride));
+    quantize_act(ex, aq.data(), A, atype, M, K);
+    const detail::Q8Dot4 qdot4 = detail::select_q8_dot4(wtype);
+    parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
+      for (int64_t n = begin; n < end; ++n) {
+        int64_t m = 0;
+        for (; m + 4 <= M; m += 4) qdot4(w + n * stride, aq.data() + m * astride, astride, K, C + m * N + n, N);
+        for (; m < M; ++m) C[m * N + n] = qdot(w + n * stride, aq.data() + m * astride, K);
+      }
+    });
+    return;
+  }
   if (M < kGemmMinRows) {
     const detail::RowDot dot = detail::select_row_dot(wtype);
     parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {

@@ -23,6 +23,8 @@ bool cpu_has_avx2();
 // For tests and benchmarks: false makes kern::cpu use the portable paths even on AVX2 CPUs.
 // Process-wide (an atomic flag), default true; set it only while no kernel is running.
 void set_simd_enabled(bool enabled);
+// The current value of that switch.
+bool simd_enabled();
 // The dot kernel kern::cpu::matmul_w uses now for `type`.
 RowDot select_row_dot(DType type);
 

@@ -3,11 +3,11 @@
 // Algorithm per type: load 8 quants as bytes, widen to int32 (vpmovzx/sx), unpack nibbles and
 // high bits with shifts and masks, convert to float, apply the block's scales, and accumulate
 // with FMA. f16 uses vcvtph2ps, bf16 a 16-bit shift.
-// Quire vs llama.cpp: llama.cpp quantizes the activation row to q8 (q8_0 / q8_K) and computes
-// integer dot products (vpmaddubsw / vpdpbusd), which is faster but adds the activation's
-// rounding error. Quire keeps activations in f32 and decodes the weights to f32: slower per
-// element, but matmul_w equals the exact product of the dequantized weights up to float
-// summation error, which makes the CPU, CUDA and reference results comparable.
+// These keep activations in f32 and decode the weights to f32: slower per element than the
+// integer dots with 8-bit activations (q8_dot_kernels.inl, llama.cpp's numerics, which matmul_w
+// uses for quantized decode by default), but equal to the exact product of the dequantized
+// weights up to float summation error, which keeps CPU, CUDA and reference results comparable
+// (float weights; kern::cpu::set_q8_activations(false); no AVX2 integer build).
 // Build: functions carry __attribute__((target("avx2,fma,f16c"))) instead of per-file flags,
 // so inline code from shared headers is never compiled with AVX2 (no ODR-merged AVX2 copies
 // reach CPUs without it); the caller dispatches at run time (cpu_has_avx2()).

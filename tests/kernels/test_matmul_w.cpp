@@ -1,6 +1,8 @@
 // kern::cpu weight ops (dequantize, matmul_w) against their kern::ref twins for every weight
 // type: odd shapes, K of several blocks, decode (M = 1), small batches and the prefill GEMM path
 // (several dequantized tiles), with and without a pool, with the AVX2 kernels on and forced off.
+// These run the float (dequantizing) paths; the integer path with 8-bit activations that decode
+// uses for quantized weights is tested in test_q8_act.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "kernels/cpu/q8_dot.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
@@ -28,6 +31,12 @@ struct Shape {
 struct SimdSwitch {
   explicit SimdSwitch(bool on) { cpu::detail::set_simd_enabled(on); }
   ~SimdSwitch() { cpu::detail::set_simd_enabled(true); }
+};
+
+// Keeps matmul_w on its float paths (off) for the float-accuracy bound below; restores on.
+struct Q8Off {
+  Q8Off() { cpu::set_q8_activations(false); }
+  ~Q8Off() { cpu::set_q8_activations(true); }
 };
 
 using Param = std::tuple<DType, bool /*simd*/, bool /*pool*/>;
@@ -52,6 +61,7 @@ class MatmulW : public ::testing::TestWithParam<Param> {
 
 TEST_P(MatmulW, MatchesRef) {
   const SimdSwitch simd_switch(simd());
+  const Q8Off q8_off;
   Exec ex = exec();
   std::vector<Shape> shapes;
   for (int64_t K : ks()) {

@@ -1,0 +1,349 @@
+// The integer weight x q8-activation dot kernels, written once and compiled per instruction set.
+// Included only by q8_dot_avx2.cpp and q8_dot_vnni.cpp, each of which first defines:
+//   QUIRE_Q8_TARGET            the function attribute (__attribute__((target("..."))))
+//   __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s)
+//                              acc[i] + sum_{j<4} u8(u[4i+j]) * s8(s[4i+j]), exact in int32
+//                              for our operand ranges (|s| <= 127, u <= 128)
+// Everything here has internal linkage (anonymous namespace), so the two builds never merge.
+//
+// Algorithm per weight type, one block (or super-block) at a time, quants decoded in registers:
+//   q8_0 x q8_0: vpsignb moves w's sign onto a (|w| u8, sign(w)*a s8), dot_u8s8, one float
+//                multiply-add per 32 elements with d_w * d_a.
+//   q4_0 x q8_0: nibbles to bytes, minus 8, then as q8_0.
+//   q4_K / q5_K x q8_K: per 64 elements the low nibbles (sub-block 2g) and high nibbles (2g+1),
+//                q5_K's fifth bit from qh; vpmaddubsw with the activation quants, vpmaddwd with
+//                the 6-bit sub-block scale, summed in int32 over the super-block; the mins term
+//                dmin * sum_s m_s * (bsums[2s] + bsums[2s+1]) from the activation's bsums.
+//   q6_K x q8_K: 6-bit quants as unsigned 0..63 (vpmaddubsw), the -32 offset taken out once per
+//                super-block as 32 * sum_s scale_s * bsums[s]; int8 sub-block scales via vpmaddwd.
+// Numerics: all products and sums of quants are exact integers (int16 pair sums <= 2*63*127,
+//   int32 super-block sums < 2^28); one float rounding per block scale product and the float
+//   accumulation over blocks. Equal to kern::ref::dot_q8 up to float summation error.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/q8_act.h"
+#include "kernels/quant_blocks.h"
+
+namespace kern::cpu::detail {
+namespace {
+
+QUIRE_Q8_TARGET inline float hsum_ps(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+QUIRE_Q8_TARGET inline int hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+QUIRE_Q8_TARGET inline __m256i load256(const uint8_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+QUIRE_Q8_TARGET inline float half_at(const uint8_t* p) { return _cvtsh_ss(quant::load_u16(p)); }
+
+QUIRE_Q8_TARGET inline float f32_at(const uint8_t* p) {
+  float v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Signed w (s8) times signed a (s8), 4-element sums added to acc.
+QUIRE_Q8_TARGET inline __m256i dot_s8s8(__m256i acc, __m256i w, __m256i a) {
+  return dot_u8s8(acc, _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+}
+
+QUIRE_Q8_TARGET float q8_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
+  constexpr int wb = quant::q8_0::bytes, ab = quant::q8_0::bytes, qs = quant::q8_0::qs;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 64 <= K; k += 64, w += 2 * wb, a += 2 * ab) {
+    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), load256(w + qs), load256(a + qs));
+    const __m256i s1 = dot_s8s8(_mm256_setzero_si256(), load256(w + wb + qs), load256(a + ab + qs));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + wb) * half_at(a + ab)), _mm256_cvtepi32_ps(s1), acc1);
+  }
+  if (k < K) {
+    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), load256(w + qs), load256(a + qs));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
+  }
+  return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+// The 32 quants of a q4_0 block as signed bytes in element order (nibble - 8).
+QUIRE_Q8_TARGET inline __m256i q4_0_bytes(const uint8_t* qs) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(x, 4), x);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0xF)), _mm256_set1_epi8(8));
+}
+
+QUIRE_Q8_TARGET float q4_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
+  constexpr int wb = quant::q4_0::bytes, ab = quant::q8_0::bytes;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 64 <= K; k += 64, w += 2 * wb, a += 2 * ab) {
+    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + quant::q4_0::qs), load256(a + quant::q8_0::qs));
+    const __m256i s1 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + wb + quant::q4_0::qs), load256(a + ab + quant::q8_0::qs));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + wb) * half_at(a + ab)), _mm256_cvtepi32_ps(s1), acc1);
+  }
+  if (k < K) {
+    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + quant::q4_0::qs), load256(a + quant::q8_0::qs));
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
+  }
+  return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+// The 8 six-bit scales and mins of q4_K / q5_K (quant::scale_min_k4 for all j at once, on 32-bit
+// words): sc[j] = scales byte j, m[j] = mins byte j.
+inline void scales_mins_k4(const uint8_t* s, uint32_t sc[2], uint32_t m[2]) {
+  uint32_t w[3];
+  std::memcpy(w, s, sizeof w);
+  constexpr uint32_t low6 = 0x3F3F3F3Fu, low4 = 0x0F0F0F0Fu, low2 = 0x03030303u;
+  sc[0] = w[0] & low6;
+  m[0] = w[1] & low6;
+  sc[1] = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
+  m[1] = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
+}
+
+// q4_K (kFive false) and q5_K (true).
+template <bool kFive>
+QUIRE_Q8_TARGET inline float qk_4_5_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
+  constexpr int wb = kFive ? quant::q5_k::bytes : quant::q4_k::bytes;
+  constexpr int qs_at = kFive ? quant::q5_k::qs : quant::q4_k::qs;
+  const __m256i low4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10);
+  __m256 acc = _mm256_setzero_ps();
+  float mins = 0.0f;
+  for (int64_t k = 0; k < K; k += 256, w += wb, a += q8k::bytes) {
+    const float da = f32_at(a + q8k::d);
+    uint32_t sc32[2], m32[2];
+    scales_mins_k4(w + quant::q4_k::scales, sc32, m32);
+    uint8_t sc[8];
+    std::memcpy(sc, sc32, sizeof sc);
+    // mins: sum_s m_s * (bsums[2s] + bsums[2s+1]), bsums pair sums by vpmaddwd with ones.
+    const __m256i bsum_pairs = _mm256_madd_epi16(load256(a + q8k::bsums), _mm256_set1_epi16(1));
+    const __m256i m8 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32)));
+    mins += half_at(w + quant::q4_k::dmin) * da * float(hsum_epi32(_mm256_mullo_epi32(bsum_pairs, m8)));
+
+    __m256i qh = kFive ? load256(w + quant::q5_k::qh) : _mm256_setzero_si256();
+    __m256i sumi = _mm256_setzero_si256();
+    for (int g = 0; g < 4; ++g) {
+      const __m256i q = load256(w + qs_at + 32 * g);
+      __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFive) {  // bit 2g of qh[l] is element l's bit 4 in sub-block 2g, 2g+1 next
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
+      const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a + q8k::qs + 64 * g));
+      const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a + q8k::qs + 64 * g + 32));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(sc[2 * g])));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_hi, _mm256_set1_epi16(sc[2 * g + 1])));
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q4_k::d) * da), _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc) - mins;
+}
+
+QUIRE_Q8_TARGET float q4_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
+  return qk_4_5_x_q8_k<false>(w, a, K);
+}
+QUIRE_Q8_TARGET float q5_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
+  return qk_4_5_x_q8_k<true>(w, a, K);
+}
+
+// int16 lanes 0-7 = s0, 8-15 = s1: the scales of the two 16-element halves of a 32-byte vector.
+QUIRE_Q8_TARGET inline __m256i scale_pair(int8_t s0, int8_t s1) {
+  return _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0));
+}
+
+QUIRE_Q8_TARGET float q6_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
+  const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + quant::q6_k::scales);
+    // The -32 offset: 32 * sum_s sc_s * bsums[s], subtracted from the integer sum.
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+    const __m256i offset = _mm256_madd_epi16(load256(a + q8k::bsums), sc16);
+    __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = load256(w + quant::q6_k::ql + 64 * h);
+      const __m256i ql1 = load256(w + quant::q6_k::ql + 64 * h + 32);
+      const __m256i qh = load256(w + quant::q6_k::qh + 32 * h);
+      // Quarter j (elements 32j.. of this half) takes bits 2j, 2j+1 of qh as its bits 4, 5.
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
+      const uint8_t* ah = a + q8k::qs + 128 * h;
+      const int8_t* sh = sc + 8 * h;
+      for (int j = 0; j < 4; ++j) {
+        const __m256i p = _mm256_maddubs_epi16(q[j], load256(ah + 32 * j));
+        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_pair(sh[2 * j], sh[2 * j + 1])));
+      }
+    }
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q6_k::d) * f32_at(a + q8k::d)),
+                          _mm256_cvtepi32_ps(sumi), acc);
+  }
+  return hsum_ps(acc);
+}
+
+// ---- Four activation rows per weight row (prefill): each weight block is decoded once and
+// multiplied into 4 activation rows, which amortizes the unpacking and scale work 4 ways.
+// c[r * c_stride] = dot(w, a + r * a_stride) for r < 4. Same integer sums as the one-row kernels.
+
+template <bool kQ4>
+QUIRE_Q8_TARGET void q8_0_q4_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c,
+                                  int64_t cs) {
+  constexpr int wb = kQ4 ? quant::q4_0::bytes : quant::q8_0::bytes, ab = quant::q8_0::bytes;
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t k = 0; k < K; k += 32, w += wb, a += ab) {
+    const __m256i wq = kQ4 ? q4_0_bytes(w + quant::q4_0::qs) : load256(w + quant::q8_0::qs);
+    const __m256i uw = _mm256_sign_epi8(wq, wq);
+    const float dw = half_at(w);
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t* ar = a + r * as;
+      const __m256i s = dot_u8s8(_mm256_setzero_si256(), uw, _mm256_sign_epi8(load256(ar + quant::q8_0::qs), wq));
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * half_at(ar)), _mm256_cvtepi32_ps(s), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]);
+}
+
+template <bool kFive>
+QUIRE_Q8_TARGET void qk_4_5_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c,
+                               int64_t cs) {
+  constexpr int wb = kFive ? quant::q5_k::bytes : quant::q4_k::bytes;
+  constexpr int qs_at = kFive ? quant::q5_k::qs : quant::q4_k::qs;
+  const __m256i low4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  float mins[4] = {};
+  for (int64_t k = 0; k < K; k += 256, w += wb, a += q8k::bytes) {
+    uint32_t sc32[2], m32[2];
+    scales_mins_k4(w + quant::q4_k::scales, sc32, m32);
+    uint8_t sc[8];
+    std::memcpy(sc, sc32, sizeof sc);
+    const __m256i m8 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32)));
+    const float d = half_at(w + quant::q4_k::d), dmin = half_at(w + quant::q4_k::dmin);
+    __m256i sumi[4];
+    for (int r = 0; r < 4; ++r) {
+      const uint8_t* ar = a + r * as;
+      const __m256i pairs = _mm256_madd_epi16(load256(ar + q8k::bsums), _mm256_set1_epi16(1));
+      mins[r] += dmin * f32_at(ar + q8k::d) * float(hsum_epi32(_mm256_mullo_epi32(pairs, m8)));
+      sumi[r] = _mm256_setzero_si256();
+    }
+    __m256i qh = kFive ? load256(w + quant::q5_k::qh) : _mm256_setzero_si256();
+    for (int g = 0; g < 4; ++g) {
+      const __m256i q = load256(w + qs_at + 32 * g);
+      __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+      if constexpr (kFive) {
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
+      const __m256i s_lo = _mm256_set1_epi16(sc[2 * g]), s_hi = _mm256_set1_epi16(sc[2 * g + 1]);
+      for (int r = 0; r < 4; ++r) {
+        const uint8_t* ar = a + r * as + q8k::qs + 64 * g;
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, load256(ar)), s_lo);
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, load256(ar + 32)), s_hi);
+        sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(p_lo, p_hi));
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * f32_at(a + r * as + q8k::d)), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]) - mins[r];
+}
+
+QUIRE_Q8_TARGET void q6_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
+    const auto* sc = reinterpret_cast<const int8_t*>(w + quant::q6_k::scales);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+    __m256i sumi[4];
+    for (int r = 0; r < 4; ++r) {
+      const __m256i offset = _mm256_madd_epi16(load256(a + r * as + q8k::bsums), sc16);
+      sumi[r] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
+    }
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = load256(w + quant::q6_k::ql + 64 * h);
+      const __m256i ql1 = load256(w + quant::q6_k::ql + 64 * h + 32);
+      const __m256i qh = load256(w + quant::q6_k::qh + 32 * h);
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
+      const int8_t* sh = sc + 8 * h;
+      for (int j = 0; j < 4; ++j) {
+        const __m256i scales = scale_pair(sh[2 * j], sh[2 * j + 1]);
+        for (int r = 0; r < 4; ++r) {
+          const __m256i p = _mm256_maddubs_epi16(q[j], load256(a + r * as + q8k::qs + 128 * h + 32 * j));
+          sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(p, scales));
+        }
+      }
+    }
+    const float d = half_at(w + quant::q6_k::d);
+    for (int r = 0; r < 4; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * f32_at(a + r * as + q8k::d)), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) c[r * cs] = hsum_ps(acc[r]);
+}
+
+QUIRE_Q8_TARGET void q8_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  q8_0_q4_0_x4<false>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q4_0_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  q8_0_q4_0_x4<true>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q4_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  qk_4_5_x4<false>(w, a, as, K, c, cs);
+}
+QUIRE_Q8_TARGET void q5_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
+  qk_4_5_x4<true>(w, a, as, K, c, cs);
+}
+
+Q8Dot4 q8_dot4_table(DType type) {
+  switch (type) {
+    case DType::q8_0: return q8_0_x4;
+    case DType::q4_0: return q4_0_x4;
+    case DType::q4_k: return q4_k_x4;
+    case DType::q5_k: return q5_k_x4;
+    case DType::q6_k: return q6_k_x4;
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16: return nullptr;
+  }
+  return nullptr;
+}
+
+// The table of one build.
+Q8Dot q8_dot_table(DType type) {
+  switch (type) {
+    case DType::q8_0: return q8_0_x_q8_0;
+    case DType::q4_0: return q4_0_x_q8_0;
+    case DType::q4_k: return q4_k_x_q8_k;
+    case DType::q5_k: return q5_k_x_q8_k;
+    case DType::q6_k: return q6_k_x_q8_k;
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16: return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+}  // namespace kern::cpu::detail
