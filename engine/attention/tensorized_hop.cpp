@@ -49,7 +49,7 @@ void hop_row(HopScratch& w, const float* q, float scale, int64_t len, int64_t n_
   w.acc.assign(size_t(head_dim), 0.0f);
   kern::cpu::fiber_scores(w.sc.data(), ld, w.qs.data(), 1, w.kt.data(), ld, len, head_dim);
   const float sum = kern::cpu::fiber_exp_sum(w.p.data(), w.sc.data(), len,
-                                             *std::max_element(w.sc.begin(), w.sc.begin() + len));
+                                             kern::cpu::fiber_max(w.sc.data(), len));
   kern::cpu::fiber_accumulate(w.acc.data(), w.p.data(), ld, 1, w.values.data(), 0, n_past,
                               head_dim);
   if (self != nullptr) {

@@ -17,6 +17,7 @@
 // [positions, n_rot/2] (n positions for global, n_j for local).
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/tensorized_fiber.h"
@@ -171,11 +172,11 @@ void run_task(const Hop& hp, Scratch& w, int64_t t0, int64_t g) {
         const int64_t a = a0 + r;
         if (hp.need_closed) {
           sum_c[r] = fiber_exp_sum(w.p_closed.data() + r * ld, sr, len,
-                                   *std::max_element(sr, sr + len));
+                                   fiber_max(sr, len));
         }
         // open's own max: never an entry after t.
         sum_o[r] = fiber_exp_sum(w.p_open.data() + r * ld, sr, a + 1,
-                                 *std::max_element(sr, sr + a + 1));
+                                 fiber_max(sr, a + 1));
       }
       if (hp.need_closed) {
         std::fill(w.acc_c.begin(), w.acc_c.end(), 0.0f);
@@ -217,7 +218,9 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
                           TensorVariant variant, TensorRope rope_kind, const RopeParams& rope) {
   const int64_t d = dims.order();
   const bool cone = variant == TensorVariant::cone;
-  std::vector<float> closed(cone || d == 1 ? 0 : size_t(n * n_head * head_dim));
+  // Every row is written by the finest hop before any hop reads it: no zero fill needed.
+  std::unique_ptr<float[]> closed;
+  if (!cone && d > 1) closed.reset(new float[size_t(n * n_head * head_dim)]);
   const bool global_rope = rope_kind == TensorRope::global;
   RopeTable global_table;
   if (rope.n_rot > 0 && global_rope) global_table = make_rope_table(ex.pool, n, rope);
@@ -226,7 +229,7 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
     if (rope.n_rot > 0 && !global_rope) {
       local_table = make_rope_table(nullptr, dims.n[size_t(j)], rope);
     }
-    Hop hp{q, k, v, out, closed.empty() ? nullptr : closed.data(), n, n_head, n_head_kv, head_dim,
+    Hop hp{q, k, v, out, closed.get(), n, n_head, n_head_kv, head_dim,
            scale, dims.n[size_t(j)], dims.stride(j), j == d - 1, !cone && j > 0, cone,
            global_rope, rope.n_rot > 0 ? (global_rope ? &global_table : &local_table) : nullptr};
     // Fiber f starts at t0 = (f / stride) * stride * n_j + f % stride, where c_j(t0) = 0; only

@@ -12,6 +12,7 @@
 #include "kernels/cpu/tensorized_fiber.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -113,18 +114,40 @@ void fiber_scores(float* s, int64_t ld_s, const float* qs, int64_t rows, const f
 }
 
 QUIRE_FIBER_CLONES
-float fiber_exp_sum(float* p, const float* s, int64_t n, float max) {
+float fiber_max(const float* s, int64_t n) {
+  f32x16 m = f32x16{} - INFINITY;
   int64_t b = 0;
-  for (; b + 16 <= n; b += 16) exp16(p + b, s + b, max);
+  for (; b + 16 <= n; b += 16) {
+    const f32x16 x = at16(s + b);
+    m = x > m ? x : m;
+  }
+  float out = -INFINITY;
+  for (int i = 0; i < 16; ++i) out = std::max(out, m[i]);
+  for (; b < n; ++b) out = std::max(out, s[b]);
+  return out;
+}
+
+QUIRE_FIBER_CLONES
+float fiber_exp_sum(float* p, const float* s, int64_t n, float max) {
+  // Sixteen running sums (lane i takes entries i, i + 16, ...; the zero-padded tail adds 0) and
+  // then the lanes in order: fixed for a given n, and no long chain of dependent adds.
+  f32x16 sum = {};
+  int64_t b = 0;
+  for (; b + 16 <= n; b += 16) {
+    exp16(p + b, s + b, max);
+    sum += at16(p + b);
+  }
   if (b < n) {
     float in[16] = {}, out[16];
     std::copy(s + b, s + n, in);
     exp16(out, in, max);
+    for (int64_t i = n - b; i < 16; ++i) out[i] = 0.0f;
     std::copy(out, out + (n - b), p + b);
+    sum += at16(out);
   }
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) sum += p[i];
-  return sum;
+  float total = 0.0f;
+  for (int i = 0; i < 16; ++i) total += sum[i];
+  return total;
 }
 
 QUIRE_FIBER_CLONES

@@ -28,9 +28,13 @@ inline int64_t fiber_keys_ld(int64_t n_keys) {
 void fiber_scores(float* s, int64_t ld_s, const float* qs, int64_t rows, const float* kt,
                   int64_t ld_k, int64_t n_keys, int64_t head_dim);
 
+// The largest of s[0, n) (n >= 1); entries that are NaN may or may not be ignored.
+float fiber_max(const float* s, int64_t n);
+
 // p[b] = exp(s[b] - max) for b < n (max is the caller's max of its own entries, so every
 // argument is <= 0; arguments below -87 or NaN give 0), by one fixed polynomial (relative error
-// ~2e-7); returns p[0] + p[1] + ... + p[n-1] summed in that order. p and s hold n floats.
+// ~2e-7); returns the sum of p[0, n) in a fixed order that depends on n only: sixteen lane sums
+// (lane i adds p[i], p[i + 16], ... in order) added lane 0 first. p and s hold n floats.
 float fiber_exp_sum(float* p, const float* s, int64_t n, float max);
 
 // acc[r * head_dim + e] += p[r * ld_p + b] * x[b][e] for b = b0, ..., b1-1 in that order, for
