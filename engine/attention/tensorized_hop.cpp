@@ -3,6 +3,7 @@
 #include "engine/attention/tensorized_hop.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace quire::engine {
 
@@ -38,39 +39,23 @@ void RopeTable::rotate(float* dst, const float* src, int64_t head_dim, int64_t p
   }
 }
 
-void OnlineSoftmax::reset(int64_t head_dim) {
-  max = -INFINITY;
-  sum = 0.0f;
-  acc.assign(size_t(head_dim), 0.0f);
-}
-
-void OnlineSoftmax::raise_max(const float* sc, int64_t n) {
-  if (n <= 0) return;
-  const float tile_max = *std::max_element(sc, sc + n);
-  if (tile_max > max) {
-    const float factor = std::exp(max - tile_max);  // 0 on the first tile
-    sum *= factor;
-    for (float& a : acc) a *= factor;
-    max = tile_max;
+void hop_row(HopScratch& w, const float* q, float scale, int64_t len, int64_t n_past,
+             const float* self, int64_t head_dim, float* out) {
+  const int64_t ld = kern::cpu::fiber_keys_ld(len);
+  w.qs.resize(size_t(head_dim));
+  for (int64_t e = 0; e < head_dim; ++e) w.qs[size_t(e)] = q[e] * scale;
+  w.sc.resize(size_t(ld));
+  w.p.resize(size_t(ld));
+  w.acc.assign(size_t(head_dim), 0.0f);
+  kern::cpu::fiber_scores(w.sc.data(), ld, w.qs.data(), 1, w.kt.data(), ld, len, head_dim);
+  const float sum = kern::cpu::fiber_exp_sum(w.p.data(), w.sc.data(), len,
+                                             kern::cpu::fiber_max(w.sc.data(), len));
+  kern::cpu::fiber_accumulate(w.acc.data(), w.p.data(), ld, 1, w.values.data(), 0, n_past,
+                              head_dim);
+  if (self != nullptr) {
+    kern::cpu::fiber_accumulate(w.acc.data(), w.p.data() + n_past, ld, 1, &self, 0, 1, head_dim);
   }
-}
-
-void OnlineSoftmax::finish(float* out) const {
-  const float inv = 1.0f / sum;
-  for (size_t e = 0; e < acc.size(); ++e) out[e] = acc[e] * inv;
-}
-
-void tile_scores(HopScratch& w, const float* q, float scale, int64_t len, int64_t b0, int64_t b1,
-                 int64_t head_dim) {
-  const int64_t nb = b1 - b0;
-  w.sc.resize(size_t(kHopTile));
-  float* sc = w.sc.data();
-  std::fill(sc, sc + nb, 0.0f);
-  for (int64_t e = 0; e < head_dim; ++e) {
-    const float qe = q[e] * scale;
-    const float* kr = w.kt.data() + e * len + b0;
-    for (int64_t b = 0; b < nb; ++b) sc[b] += qe * kr[b];
-  }
+  kern::cpu::fiber_normalize(out, w.acc.data(), sum, head_dim);
 }
 
 }  // namespace quire::engine

@@ -1,16 +1,16 @@
-// The float numerics of one tensorized hop for a few query rows of one fiber, shared by the decode
+// The float numerics of one tensorized hop for one query row of one fiber, used by the decode
 // state (tensorized_state.h). They follow kern::cpu::attention_tensorized step by step (RoPE from
-// cos/sin computed in double and rounded to float, scores q*scale.k summed over head dims in
-// order, online softmax over tiles of 64 keys with its own running max per state), so that
-// decoding reproduces the prefill kernel's floats operation for operation.
+// cos/sin computed in double and rounded to float, the query times scale, then the shared fiber
+// numerics of kernels/cpu/tensorized_fiber.h: scores, exp with the row's own max, ordered sums),
+// so that decoding reproduces the prefill kernel's floats operation for operation.
 //
 // Threads: a HopScratch belongs to one thread; RopeTable is read-only after construction.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "kernels/cpu/tensorized_fiber.h"
 #include "kernels/kernels.h"
 
 namespace quire::engine {
@@ -33,58 +33,30 @@ class RopeTable {
   std::vector<float> cos_, sin_;
 };
 
-// One softmax's running state: max, sum and the weighted sum of value rows acc [head_dim].
-struct OnlineSoftmax {
-  float max = -INFINITY;
-  float sum = 0;
-  std::vector<float> acc;
-
-  void reset(int64_t head_dim);
-  // Folds entries [0, n) with scores sc and value rows value(b); raises the max over the whole
-  // run first, exactly as the prefill kernel does for one tile.
-  template <class ValueFn>
-  void fold(const float* sc, int64_t n, ValueFn value);
-  // out[e] = acc[e] * (1 / sum).
-  void finish(float* out) const;
-
- private:
-  void raise_max(const float* sc, int64_t n);
-};
-
-// Per-thread buffers of one fiber: keys transposed kt [head_dim, len] and tile scores.
+// Per-thread buffers of one fiber: keys transposed kt [head_dim, kern::cpu::fiber_keys_ld(len)]
+// (columns past len zero), scores and weights of one query row, the query rows and value rows.
 struct HopScratch {
-  std::vector<float> kt, sc, krow, qrow, qabs, cur, next;
-  OnlineSoftmax soft;
+  std::vector<float> kt, sc, p, acc, krow, qrow, qabs, qs, cur, next;
+  std::vector<const float*> values;
 };
-
-inline constexpr int64_t kHopTile = 64;  // keys per tile: must equal the prefill kernel's
 
 // Loads key rows key(b) (already rotated for the hop, head_dim each) for b in [0, len) into
-// w.kt, transposed.
+// w.kt, transposed with the leading dimension kern::cpu::fiber_keys_ld(len).
 template <class KeyFn>
 void load_keys(HopScratch& w, int64_t len, int64_t head_dim, KeyFn key) {
-  w.kt.resize(size_t(len * head_dim));
+  const int64_t ld = kern::cpu::fiber_keys_ld(len);
+  w.kt.assign(size_t(ld * head_dim), 0.0f);
   for (int64_t b = 0; b < len; ++b) {
     const float* kr = key(b);
-    for (int64_t e = 0; e < head_dim; ++e) w.kt[size_t(e * len + b)] = kr[e];
+    for (int64_t e = 0; e < head_dim; ++e) w.kt[size_t(e * ld + b)] = kr[e];
   }
 }
 
-// sc[0, b1 - b0) = scale * q . keys [b0, b1) of w.kt (len keys in all), summed over head dims in
-// order.
-void tile_scores(HopScratch& w, const float* q, float scale, int64_t len, int64_t b0, int64_t b1,
-                 int64_t head_dim);
-
-template <class ValueFn>
-void OnlineSoftmax::fold(const float* sc, int64_t n, ValueFn value) {
-  raise_max(sc, n);
-  const int64_t head_dim = int64_t(acc.size());
-  for (int64_t b = 0; b < n; ++b) {
-    const float p = std::exp(sc[b] - max);
-    sum += p;
-    const float* x = value(b);
-    for (int64_t e = 0; e < head_dim; ++e) acc[size_t(e)] += p * x[e];
-  }
-}
+// One softmax row of a hop, as the prefill kernel computes it (kern::cpu fiber numerics): q (the
+// rotated query, unscaled) against the len keys in w.kt; entries [0, n_past) weigh w.values[b],
+// then, when self is not null, entry n_past weighs self (so len == n_past + 1). out [head_dim] =
+// the normalized weighted sum. The max and sum are over exactly these entries.
+void hop_row(HopScratch& w, const float* q, float scale, int64_t len, int64_t n_past,
+             const float* self, int64_t head_dim, float* out);
 
 }  // namespace quire::engine

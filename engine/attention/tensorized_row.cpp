@@ -1,8 +1,8 @@
 // TensorizedState::attention_row: the hop weights of one token composed into its row of the
 // dense equivalent M, at block resolution (see the header for the contract).
 // Algorithm, per query head: for hops j = 0..d-1 (coarsest first) the softmax over the causal
-// fiber entries b = 0..a_j (a_j = c_j(t)) is recomputed from the stored keys exactly as step()
-// scores them (double-precision softmax of the same float scores); entries b < a_j take
+// fiber entries b = 0..a_j (a_j = c_j(t)) is recomputed from the stored keys with the scores
+// step() uses (kern::cpu::fiber_scores), its softmax in double; entries b < a_j take
 // carry * p_b as the mass of their block, entry a_j passes carry * p_{a_j} on to hop j+1, and
 // after the finest hop the carry is t's own weight. The span layout depends only on t, so the
 // heads' weights are averaged entry by entry.
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/attention/tensorized_state.h"
+#include "kernels/cpu/tensorized_fiber.h"
 
 namespace quire::engine {
 
@@ -51,12 +52,12 @@ void TensorizedState::attention_row(int64_t t, const float* q, std::vector<HopSp
       load_keys(w, len, D,
                 [&](int64_t b) { return hop_key(t - (a - b) * stride, g, j, w.krow.data()); });
       const float* qh = hop_query(qt, t, j, w.qrow.data());
-      p.assign(size_t(len), 0.0);
-      for (int64_t b0 = 0; b0 < len; b0 += kHopTile) {
-        const int64_t b1 = std::min(len, b0 + kHopTile);
-        tile_scores(w, qh, c.scale, len, b0, b1, D);
-        for (int64_t b = b0; b < b1; ++b) p[size_t(b)] = w.sc[size_t(b - b0)];
-      }
+      const int64_t ld = kern::cpu::fiber_keys_ld(len);
+      w.qs.resize(size_t(D));
+      for (int64_t e = 0; e < D; ++e) w.qs[size_t(e)] = qh[e] * c.scale;
+      w.sc.resize(size_t(ld));
+      kern::cpu::fiber_scores(w.sc.data(), ld, w.qs.data(), 1, w.kt.data(), ld, len, D);
+      p.assign(w.sc.begin(), w.sc.begin() + len);
       const double max = *std::max_element(p.begin(), p.end());
       double sum = 0;
       for (double& x : p) sum += (x = std::exp(x - max));

@@ -134,19 +134,9 @@ void TensorizedState::step(int64_t t, int64_t h, const float* q_t, const RopeTab
     auto pos = [&](int64_t b) { return t - (a - b) * stride; };
     load_keys(w, len, D, [&](int64_t b) { return hop_key(pos(b), g, j, w.krow.data()); });
     const float* qh = hop_query(q, t, j, w.qrow.data());
-    OnlineSoftmax& open = w.soft;
-    open.reset(D);
-    for (int64_t b0 = 0; b0 < len; b0 += kHopTile) {
-      const int64_t b1 = std::min(len, b0 + kHopTile);
-      tile_scores(w, qh, c.scale, len, b0, b1, D);
-      const int64_t past_end = std::max(b0, std::min(b1, a));
-      open.fold(w.sc.data(), past_end - b0,
-                [&](int64_t b) { return value_row(j, pos(b0 + b), h); });
-      if (a >= b0 && a < b1) {
-        open.fold(w.sc.data() + (a - b0), 1, [&](int64_t) { return self; });
-      }
-    }
-    open.finish(w.next.data());
+    w.values.resize(size_t(a));
+    for (int64_t b = 0; b < a; ++b) w.values[size_t(b)] = value_row(j, pos(b), h);
+    hop_row(w, qh, c.scale, len, a, self, D, w.next.data());
     if (c.variant == kern::TensorVariant::cone && j >= 1) {
       const int64_t row = t % level_ring(j);
       std::copy(w.next.begin(), w.next.end(), levels_[size_t(j)].data() + (row * c.n_head + h) * D);
@@ -169,19 +159,15 @@ void TensorizedState::close_block(int64_t j, int64_t start, int64_t h, HopScratc
   for (int64_t f = 0; f < stride; ++f) {
     auto pos = [&](int64_t b) { return start + f + b * stride; };
     load_keys(w, len, D, [&](int64_t b) { return hop_key(pos(b), g, j, w.krow.data()); });
+    w.values.resize(size_t(len));
+    for (int64_t b = 0; b < len; ++b) w.values[size_t(b)] = value_row(j, pos(b), h);
     for (int64_t a = 0; a < len; ++a) {
       const int64_t s = pos(a);
       const float* qs = q_.data() + ((s % q_ring()) * c.n_head + h) * D;
       const float* qh = hop_query(qs, s, j, w.qrow.data());
-      OnlineSoftmax& closed = w.soft;
-      closed.reset(D);
-      for (int64_t b0 = 0; b0 < len; b0 += kHopTile) {
-        const int64_t b1 = std::min(len, b0 + kHopTile);
-        tile_scores(w, qh, c.scale, len, b0, b1, D);
-        closed.fold(w.sc.data(), b1 - b0, [&](int64_t b) { return value_row(j, pos(b0 + b), h); });
-      }
       const int64_t row = s % level_ring(j);
-      closed.finish(levels_[size_t(j)].data() + (row * c.n_head + h) * D);
+      hop_row(w, qh, c.scale, len, len, nullptr, D,
+              levels_[size_t(j)].data() + (row * c.n_head + h) * D);
     }
   }
 }

@@ -1,20 +1,26 @@
 // kern::cpu tensorized attention (TENSORIZED.md), prefill.
-// Algorithm: one pass per hop j = d..1. A task is one (fiber along dim j, query head): it gathers
-// the fiber's rows by stride stride_j, rotates q and k for the hop (RoPE from precomputed cos/sin
-// tables with kern::rope semantics), keeps K transposed so a tile of scores is a run of
-// contiguous axpys, and runs a flash-style online softmax over key tiles. `closed` (all real keys
-// of the fiber) and `open` (keys before t plus t itself, stopping at t) are updated in the same
-// pass, each with its own running max and sum, so `open` never sees a future entry. Results go to
-// per-task scratch and are written back after the task, which makes the update in place safe:
-// a task reads and writes only its own fiber's rows of its own head.
-// Parallelization: ThreadPool::parallel_for over fibers x query heads.
-// Numerics: float scores and accumulators, exp of (score - running max) <= 1; padding rows
-// (>= n) are never read. Memory: out plus one closed state [n, n_head, head_dim]; O(n_j head_dim)
-// scratch per task; a RoPE table [positions, n_rot/2] (n positions for global, n_j for local).
+// Algorithm: one pass per hop j = d..1. A task is one (fiber along dim j, kv head): it gathers the
+// fiber's keys by stride stride_j, rotates them for the hop (RoPE from precomputed cos/sin tables
+// with kern::rope semantics) and transposes them once for all query heads of the GQA group. Per
+// query head, blocks of kRowBlock queries get their scores as a small register-blocked GEMM
+// (tensorized_fiber.h); since a fiber is short (n_j keys) each row's softmax is exact in two
+// passes (max, then exp and sum) rather than online. `closed` (all real keys of the fiber) and
+// `open` (keys before t plus t itself) share the scores but each has its own max and sum, so
+// `open` never sees a future entry (and only keys up to the block's last query are scored when
+// no `closed` is needed). Results go to per-task scratch and are written back after the head is
+// done, which makes the update in place safe: a task reads and writes only its own fiber's rows
+// of its own heads.
+// Parallelization: ThreadPool::parallel_for over fibers x kv heads.
+// Numerics: float, the operations of tensorized_fiber.h, which the decode state repeats for one
+// row at a time to get the same floats; padding rows (>= n) are never read. Memory: out plus one
+// closed state [n, n_head, head_dim]; O(n_j head_dim) scratch per task; a RoPE table
+// [positions, n_rot/2] (n positions for global, n_j for local).
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
+#include "kernels/cpu/tensorized_fiber.h"
 #include "kernels/tensorized.h"
 #include "kernels/thread_pool.h"
 
@@ -22,7 +28,7 @@ namespace kern::cpu {
 
 namespace {
 
-constexpr int64_t kTile = 64;  // keys per online-softmax tile
+constexpr int64_t kRowBlock = 4;  // queries of one head whose scores are computed together
 
 // cos/sin [n_pos, n_rot/2] of pos * freq_scale * base^(-2i/n_rot) / ff[i], computed in double.
 struct RopeTable {
@@ -74,64 +80,6 @@ void rotate_row(float* dst, const float* src, int64_t head_dim, const RopeTable&
   }
 }
 
-// One softmax's running state over a stream of (score, value) entries.
-struct Online {
-  float max = -INFINITY;
-  float sum = 0.0f;
-};
-
-// Raises st's running max to the max of sc[0, n) (if higher), rescaling its sum and acc.
-void raise_max(Online& st, float* acc, const float* sc, int64_t n, int64_t head_dim) {
-  if (n <= 0) return;
-  const float tile_max = *std::max_element(sc, sc + n);
-  if (tile_max > st.max) {
-    const float factor = std::exp(st.max - tile_max);  // 0 on the first tile
-    st.sum *= factor;
-    for (int64_t e = 0; e < head_dim; ++e) acc[e] *= factor;
-    st.max = tile_max;
-  }
-}
-
-// Folds the entries [b0, b1) of tile scores `sc` (indexed from b0) into (st, acc [head_dim]);
-// value(b) gives entry b's value row.
-template <class ValueFn>
-void fold(Online& st, float* acc, const float* sc, int64_t b0, int64_t b1, int64_t head_dim,
-          ValueFn value) {
-  raise_max(st, acc, sc, b1 - b0, head_dim);
-  for (int64_t b = b0; b < b1; ++b) {
-    const float p = std::exp(sc[b - b0] - st.max);
-    st.sum += p;
-    const float* x = value(b);
-    for (int64_t e = 0; e < head_dim; ++e) acc[e] += p * x[e];
-  }
-}
-
-// complete's two states over one tile: closed takes every entry [b0, b1), open the past ones
-// [b0, past_end); both read the same value rows (closed_{j+1}), so one sweep loads each row once,
-// while each state keeps its own max (open's never includes an entry at or after t).
-template <class ValueFn>
-void fold_closed_and_past(Online& c, float* acc_c, Online& o, float* acc_o, const float* sc,
-                          int64_t b0, int64_t b1, int64_t past_end, int64_t head_dim,
-                          ValueFn value) {
-  raise_max(c, acc_c, sc, b1 - b0, head_dim);
-  raise_max(o, acc_o, sc, past_end - b0, head_dim);
-  for (int64_t b = b0; b < b1; ++b) {
-    const float pc = std::exp(sc[b - b0] - c.max);
-    c.sum += pc;
-    const float* x = value(b);
-    if (b < past_end) {
-      const float po = std::exp(sc[b - b0] - o.max);
-      o.sum += po;
-      for (int64_t e = 0; e < head_dim; ++e) {
-        acc_c[e] += pc * x[e];
-        acc_o[e] += po * x[e];
-      }
-    } else {
-      for (int64_t e = 0; e < head_dim; ++e) acc_c[e] += pc * x[e];
-    }
-  }
-}
-
 struct Hop {
   const float* q;
   const float* k;
@@ -140,7 +88,6 @@ struct Hop {
   float* closed;  // closed_j (in place); nullptr when no hop needs it
   int64_t n, n_head, n_head_kv, head_dim;
   float scale;
-  int64_t j;       // 0-based dim of this hop
   int64_t n_j, stride;
   bool finest;     // values come from v (per kv head)
   bool need_closed;
@@ -150,87 +97,115 @@ struct Hop {
 };
 
 struct Scratch {
-  std::vector<float> qf, kt, krow, new_closed, new_open, sc, acc_c, acc_o;
+  std::vector<float> kt, qs, s, p_closed, p_open, acc_c, acc_o, new_closed, new_open;
+  std::vector<float> xpast, xself;       // the fiber's value rows [len, head_dim], gathered
+  std::vector<const float*> past, self;  // row pointers into xpast / xself
 };
 
-void run_task(const Hop& hp, Scratch& w, int64_t t0, int64_t h) {
-  const int64_t D = hp.head_dim, g = h / (hp.n_head / hp.n_head_kv);
+// One fiber (first token t0, c_j(t0) = 0) of one kv head g, for every query head of g's group:
+// the keys are rotated and transposed once and shared by the group's heads.
+void run_task(const Hop& hp, Scratch& w, int64_t t0, int64_t g) {
+  const int64_t D = hp.head_dim, n_rep = hp.n_head / hp.n_head_kv;
   const int64_t len = std::min(hp.n_j, (hp.n - 1 - t0) / hp.stride + 1);  // real rows only
-  w.qf.resize(size_t(len * D));
-  w.kt.resize(size_t(len * D));
-  w.new_open.resize(size_t(len * D));
-  w.new_closed.resize(hp.need_closed ? size_t(len * D) : 0);
-  w.sc.resize(size_t(kTile));
-  w.acc_c.resize(size_t(D));
-  w.acc_o.resize(size_t(D));
-  w.krow.resize(size_t(D));
-  float* krow = w.krow.data();
+  const int64_t ld = fiber_keys_ld(len);
+  auto token = [&](int64_t a) { return t0 + a * hp.stride; };
+  auto pos = [&](int64_t a) { return hp.global_rope ? token(a) : a; };  // c_j(t0 + a stride) = a
+  w.kt.assign(size_t(D * ld), 0.0f);  // zero columns past len: fiber_scores reads them
+  w.qs.resize(size_t(len * D));
   for (int64_t a = 0; a < len; ++a) {
-    const int64_t t = t0 + a * hp.stride;
-    const int64_t pos = hp.global_rope ? t : a;  // c_j(t) = a: t0 has c_j = 0
-    const float* qs = hp.q + (t * hp.n_head + h) * D;
-    const float* ks = hp.k + (t * hp.n_head_kv + g) * D;
-    float* qd = w.qf.data() + a * D;
+    const float* ks = hp.k + (token(a) * hp.n_head_kv + g) * D;
+    float* krow = w.qs.data();  // free until the queries are loaded
     if (hp.rope) {
-      rotate_row(qd, qs, D, *hp.rope, pos);
-      rotate_row(krow, ks, D, *hp.rope, pos);
+      rotate_row(krow, ks, D, *hp.rope, pos(a));
     } else {
-      std::copy(qs, qs + D, qd);
       std::copy(ks, ks + D, krow);
     }
-    for (int64_t e = 0; e < D; ++e) w.kt[size_t(e * len + a)] = krow[e];
+    for (int64_t e = 0; e < D; ++e) w.kt[size_t(e * ld + a)] = krow[e];
   }
-  auto row_of = [&](const float* base, int64_t a) {
-    const int64_t t = t0 + a * hp.stride;
-    return hp.finest ? hp.v + (t * hp.n_head_kv + g) * D : base + (t * hp.n_head + h) * D;
+  w.s.resize(size_t(kRowBlock * ld));
+  w.p_closed.resize(w.s.size());
+  w.p_open.resize(w.s.size());
+  w.acc_c.resize(size_t(kRowBlock * D));
+  w.acc_o.resize(size_t(kRowBlock * D));
+  w.new_open.resize(size_t(len * D));
+  w.new_closed.resize(hp.need_closed ? size_t(len * D) : 0);
+  w.xpast.resize(size_t(len * D));
+  w.xself.resize(hp.finest || hp.cone ? 0 : size_t(len * D));
+  auto gather_rows = [&](float* dst, const float* src, int64_t heads, int64_t head) {
+    for (int64_t a = 0; a < len; ++a) {
+      const float* row = src + (token(a) * heads + head) * D;
+      std::copy(row, row + D, dst + a * D);
+    }
   };
-  auto open_val = [&](int64_t b) { return row_of(hp.out, b); };
-  auto closed_val = [&](int64_t b) { return row_of(hp.closed, b); };
+  w.past.resize(size_t(len));
+  w.self.resize(size_t(len));
   for (int64_t a = 0; a < len; ++a) {
-    Online sc_closed, sc_open;
-    std::fill(w.acc_c.begin(), w.acc_c.end(), 0.0f);
-    std::fill(w.acc_o.begin(), w.acc_o.end(), 0.0f);
-    const float* qa = w.qf.data() + a * D;
-    const int64_t n_keys = hp.need_closed ? len : a + 1;
-    for (int64_t b0 = 0; b0 < n_keys; b0 += kTile) {
-      const int64_t b1 = std::min(n_keys, b0 + kTile), nb = b1 - b0;
-      float* sc = w.sc.data();
-      std::fill(sc, sc + nb, 0.0f);
-      for (int64_t e = 0; e < D; ++e) {
-        const float qe = qa[e] * hp.scale;
-        const float* kr = w.kt.data() + e * len + b0;
-        for (int64_t b = 0; b < nb; ++b) sc[b] += qe * kr[b];
-      }
-      // open: the past (closed values; cone: X) and then t itself (open values).
-      const int64_t past_end = std::max(b0, std::min(b1, a));
-      if (hp.need_closed) {
-        fold_closed_and_past(sc_closed, w.acc_c.data(), sc_open, w.acc_o.data(), sc, b0, b1,
-                             past_end, D, closed_val);
-      } else if (hp.cone) {
-        fold(sc_open, w.acc_o.data(), sc, b0, past_end, D, open_val);
-      } else {
-        fold(sc_open, w.acc_o.data(), sc, b0, past_end, D, closed_val);
-      }
-      if (a >= b0 && a < b1) {
-        fold(sc_open, w.acc_o.data(), sc + (a - b0), a, a + 1, D, open_val);
-      }
-    }
-    const float inv_o = 1.0f / sc_open.sum;
-    float* no = w.new_open.data() + a * D;
-    for (int64_t e = 0; e < D; ++e) no[e] = w.acc_o[size_t(e)] * inv_o;
-    if (hp.need_closed) {
-      const float inv_c = 1.0f / sc_closed.sum;
-      float* nc = w.new_closed.data() + a * D;
-      for (int64_t e = 0; e < D; ++e) nc[e] = w.acc_c[size_t(e)] * inv_c;
-    }
+    w.past[size_t(a)] = w.xpast.data() + a * D;
+    w.self[size_t(a)] = (w.xself.empty() ? w.xpast.data() : w.xself.data()) + a * D;
   }
-  for (int64_t a = 0; a < len; ++a) {
-    const int64_t t = t0 + a * hp.stride;
-    const float* no = w.new_open.data() + a * D;
-    std::copy(no, no + D, hp.out + (t * hp.n_head + h) * D);
-    if (hp.need_closed) {
-      const float* nc = w.new_closed.data() + a * D;
-      std::copy(nc, nc + D, hp.closed + (t * hp.n_head + h) * D);
+  if (hp.finest) gather_rows(w.xpast.data(), hp.v, hp.n_head_kv, g);
+  float sum_c[kRowBlock], sum_o[kRowBlock];
+  for (int64_t h = g * n_rep; h < (g + 1) * n_rep; ++h) {
+    for (int64_t a = 0; a < len; ++a) {
+      const float* qsrc = hp.q + (token(a) * hp.n_head + h) * D;
+      float* qd = w.qs.data() + a * D;
+      if (hp.rope) {
+        rotate_row(qd, qsrc, D, *hp.rope, pos(a));
+      } else {
+        std::copy(qsrc, qsrc + D, qd);
+      }
+      for (int64_t e = 0; e < D; ++e) qd[e] *= hp.scale;
+    }
+    // open: the past carries closed_{j+1} (cone: X_{j+1}), t itself open_{j+1}; V (shared by the
+    // group, gathered once) when finest. Gathered contiguously: every query block streams them.
+    if (!hp.finest) {
+      gather_rows(w.xpast.data(), hp.cone ? hp.out : hp.closed, hp.n_head, h);
+      if (!hp.cone) gather_rows(w.xself.data(), hp.out, hp.n_head, h);
+    }
+    for (int64_t a0 = 0; a0 < len; a0 += kRowBlock) {
+      const int64_t rows = std::min(kRowBlock, len - a0);
+      // closed needs every key; open only keys up to the block's last query.
+      const int64_t n_cols = hp.need_closed ? len : a0 + rows;
+      fiber_scores(w.s.data(), ld, w.qs.data() + a0 * D, rows, w.kt.data(), ld, n_cols, D);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* sr = w.s.data() + r * ld;
+        const int64_t a = a0 + r;
+        if (hp.need_closed) {
+          sum_c[r] = fiber_exp_sum(w.p_closed.data() + r * ld, sr, len,
+                                   fiber_max(sr, len));
+        }
+        // open's own max: never an entry after t.
+        sum_o[r] = fiber_exp_sum(w.p_open.data() + r * ld, sr, a + 1,
+                                 fiber_max(sr, a + 1));
+      }
+      if (hp.need_closed) {
+        std::fill(w.acc_c.begin(), w.acc_c.end(), 0.0f);
+        fiber_accumulate(w.acc_c.data(), w.p_closed.data(), ld, rows, w.past.data(), 0, len, D);
+        for (int64_t r = 0; r < rows; ++r) {
+          fiber_normalize(w.new_closed.data() + (a0 + r) * D, w.acc_c.data() + r * D, sum_c[r], D);
+        }
+      }
+      // The past entries every row of the block has go through the blocked kernel; then each
+      // row's own remaining past and t itself, keeping each element's order b = 0, 1, ..., t.
+      std::fill(w.acc_o.begin(), w.acc_o.end(), 0.0f);
+      fiber_accumulate(w.acc_o.data(), w.p_open.data(), ld, rows, w.past.data(), 0, a0, D);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t a = a0 + r;
+        float* acc = w.acc_o.data() + r * D;
+        const float* pr = w.p_open.data() + r * ld;
+        fiber_accumulate(acc, pr, ld, 1, w.past.data(), a0, a, D);
+        fiber_accumulate(acc, pr + a, ld, 1, w.self.data() + a, 0, 1, D);
+        fiber_normalize(w.new_open.data() + a * D, acc, sum_o[r], D);
+      }
+    }
+    // Written back only now: the rows above were read as values by every query of the fiber.
+    for (int64_t a = 0; a < len; ++a) {
+      const float* no = w.new_open.data() + a * D;
+      std::copy(no, no + D, hp.out + (token(a) * hp.n_head + h) * D);
+      if (hp.need_closed) {
+        const float* nc = w.new_closed.data() + a * D;
+        std::copy(nc, nc + D, hp.closed + (token(a) * hp.n_head + h) * D);
+      }
     }
   }
 }
@@ -243,7 +218,9 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
                           TensorVariant variant, TensorRope rope_kind, const RopeParams& rope) {
   const int64_t d = dims.order();
   const bool cone = variant == TensorVariant::cone;
-  std::vector<float> closed(cone || d == 1 ? 0 : size_t(n * n_head * head_dim));
+  // Every row is written by the finest hop before any hop reads it: no zero fill needed.
+  std::unique_ptr<float[]> closed;
+  if (!cone && d > 1) closed.reset(new float[size_t(n * n_head * head_dim)]);
   const bool global_rope = rope_kind == TensorRope::global;
   RopeTable global_table;
   if (rope.n_rot > 0 && global_rope) global_table = make_rope_table(ex.pool, n, rope);
@@ -252,25 +229,25 @@ void attention_tensorized(const Exec& ex, float* out, const float* q, const floa
     if (rope.n_rot > 0 && !global_rope) {
       local_table = make_rope_table(nullptr, dims.n[size_t(j)], rope);
     }
-    Hop hp{q, k, v, out, closed.empty() ? nullptr : closed.data(), n, n_head, n_head_kv, head_dim,
-           scale, j, dims.n[size_t(j)], dims.stride(j), j == d - 1, !cone && j > 0, cone,
+    Hop hp{q, k, v, out, closed.get(), n, n_head, n_head_kv, head_dim,
+           scale, dims.n[size_t(j)], dims.stride(j), j == d - 1, !cone && j > 0, cone,
            global_rope, rope.n_rot > 0 ? (global_rope ? &global_table : &local_table) : nullptr};
     // Fiber f starts at t0 = (f / stride) * stride * n_j + f % stride, where c_j(t0) = 0; only
     // the first ceil(n / (stride n_j)) blocks of fibers can hold a real token.
     const int64_t block = hp.stride * hp.n_j;
     const int64_t n_fibers = (n + block - 1) / block * hp.stride;
-    auto body = [&hp, n_head](int64_t b, int64_t e) {
+    auto body = [&hp, n_head_kv](int64_t b, int64_t e) {
       Scratch w;
       for (int64_t task = b; task < e; ++task) {
-        const int64_t f = task / n_head, h = task % n_head;
+        const int64_t f = task / n_head_kv, g = task % n_head_kv;
         const int64_t t0 = (f / hp.stride) * hp.stride * hp.n_j + f % hp.stride;
-        if (t0 < hp.n) run_task(hp, w, t0, h);
+        if (t0 < hp.n) run_task(hp, w, t0, g);
       }
     };
     if (ex.pool) {
-      ex.pool->parallel_for(n_fibers * n_head, 1, body);
+      ex.pool->parallel_for(n_fibers * n_head_kv, 1, body);
     } else {
-      body(0, n_fibers * n_head);
+      body(0, n_fibers * n_head_kv);
     }
   }
 }

@@ -7,7 +7,9 @@
 // n_q = n_kv = N), after kern::cpu::rope at absolute positions; RoPE is timed for both.
 //
 // Usage: bench_tensorized [--threads T] [--from N] [--max-full N] [--max-tensorized N]
-//                         [--variant complete|cone] [--rope local|global]
+//                         [--variant complete|cone] [--rope local|global] [--dims AxBxC]
+// --dims replaces kern::default_dims(N) for every N it holds (capacity >= N), e.g. to compare the
+// default order-2 folding at 32k with an order-3 one.
 // Not run by ctest.
 #include <algorithm>
 #include <chrono>
@@ -82,6 +84,14 @@ int main(int argc, char** argv) {
   const auto rope_kind = arg_str(argc, argv, "--rope", "local") == "global"
                              ? kern::TensorRope::global
                              : kern::TensorRope::local;
+  kern::TensorDims fixed_dims;
+  const std::string dims_text = arg_str(argc, argv, "--dims", "");
+  if (!dims_text.empty()) {
+    if (const std::string err = kern::parse_dims(dims_text, fixed_dims); !err.empty()) {
+      std::fprintf(stderr, "bench_tensorized: --dims %s: %s\n", dims_text.c_str(), err.c_str());
+      return 2;
+    }
+  }
   kern::ThreadPool pool(threads);
   const kern::Exec ex{&pool, nullptr};
   const kern::RopeParams rope{kern::RopeMode::normal, kDim, 500000.0f, 1.0f, nullptr};
@@ -102,7 +112,8 @@ int main(int argc, char** argv) {
       for (float& e : *x) e = dist(rng);
     }
     std::vector<float> out(q.size());
-    const kern::TensorDims dims = kern::default_dims(n);
+    const kern::TensorDims dims =
+        fixed_dims.n.empty() || fixed_dims.capacity() < n ? kern::default_dims(n) : fixed_dims;
     Timing full;
     if (n <= max_full) {
       std::vector<float> qr(q), kr(k);

@@ -210,5 +210,29 @@ TEST(TensorizedState, RefusesBadConfigsAndOverflow) {
   EXPECT_EQ(TensorizedState::create(bad).error().code, Errc::invalid_argument);
 }
 
+// Head dims that take every column path of the shared fiber kernels (32- and 16-wide blocks, a
+// scalar tail) and a GQA group of 4, where prefill computes blocks of rows and decode one row.
+TEST(TensorizedState, WideHeadDimsEqualPrefill) {
+  const std::pair<TensorDims, int64_t> cases[] = {{{{3, 37}}, 100}, {{{2, 3, 20}}, 110}};
+  uint32_t seed = 700;
+  for (const auto& [dims, n] : cases) {
+    for (int64_t dim : {40, 48}) {
+      const auto p = kern::test::make_problem(n, 8, 2, dim, ++seed);
+      for (TensorVariant variant : {TensorVariant::complete, TensorVariant::cone}) {
+        for (TensorRope rope_kind : {TensorRope::local, TensorRope::global}) {
+          const auto rope = kern::test::test_rope(p.dim);
+          const auto cpu =
+              kern::test::run(&kern::cpu::attention_tensorized, p, dims, variant, rope_kind, rope);
+          const auto got = decode(config_for(p, dims, variant, rope_kind, rope), p, {n / 2, 1});
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_EQ(got[i], cpu[i]) << "dims " << dims.to_string() << " dim " << dim
+                                      << " variant " << int(variant) << " at " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace quire::engine
