@@ -5,7 +5,8 @@
 // step() uses (kern::cpu::fiber_scores), its softmax in double; entries b < a_j take
 // carry * p_b as the mass of their block, entry a_j passes carry * p_{a_j} on to hop j+1, and
 // after the finest hop the carry is t's own weight. The span layout depends only on t, so the
-// heads' weights are averaged entry by entry.
+// heads' weights are averaged entry by entry. A hop's keys are gathered once per kv head and
+// scored against its group's query heads together.
 // Threads: const; runs on the caller's thread with its own scratch.
 #include <algorithm>
 #include <cmath>
@@ -31,40 +32,44 @@ void TensorizedState::attention_row(int64_t t, const float* q, std::vector<HopSp
   }
   out.push_back({t, 1, 0.0});
 
+  // Queries as the hops read them before any LOCAL rotation: [n_head, D].
+  std::vector<float> qt(q, q + c.n_head * D);
+  if (keep_rotated() && c.rope.n_rot > 0) {
+    const RopeTable abs_rope(c.rope, t, 1);
+    for (int64_t h = 0; h < c.n_head; ++h) abs_rope.rotate(qt.data() + h * D, q + h * D, D, t);
+  }
   HopScratch w;
   w.krow.resize(size_t(D));
   w.qrow.resize(size_t(D));
-  w.qabs.resize(size_t(D));
-  RopeTable abs_rope;
-  if (keep_rotated() && c.rope.n_rot > 0) abs_rope = RopeTable(c.rope, t, 1);
-  std::vector<double> p;
-  for (int64_t h = 0; h < c.n_head; ++h) {
-    const int64_t g = h / group;
-    const float* qt = q + h * D;
-    if (keep_rotated() && c.rope.n_rot > 0) {
-      abs_rope.rotate(w.qabs.data(), qt, D, t);
-      qt = w.qabs.data();
-    }
-    double carry = 1.0;
+  w.qs.resize(size_t(group * D));
+  std::vector<double> carry(static_cast<size_t>(group)), p;
+  for (int64_t g = 0; g < c.n_head_kv; ++g) {  // the keys of a hop serve the group's heads
+    std::fill(carry.begin(), carry.end(), 1.0);
     size_t entry = 0;
     for (int64_t j = 0; j < d; ++j) {
       const int64_t a = c.dims.coord(t, j), stride = c.dims.stride(j), len = a + 1;
       load_keys(w, len, D,
                 [&](int64_t b) { return hop_key(t - (a - b) * stride, g, j, w.krow.data()); });
-      const float* qh = hop_query(qt, t, j, w.qrow.data());
+      for (int64_t r = 0; r < group; ++r) {
+        const float* qh = hop_query(qt.data() + (g * group + r) * D, t, j, w.qrow.data());
+        for (int64_t e = 0; e < D; ++e) w.qs[size_t(r * D + e)] = qh[e] * c.scale;
+      }
       const int64_t ld = kern::cpu::fiber_keys_ld(len);
-      w.qs.resize(size_t(D));
-      for (int64_t e = 0; e < D; ++e) w.qs[size_t(e)] = qh[e] * c.scale;
-      w.sc.resize(size_t(ld));
-      kern::cpu::fiber_scores(w.sc.data(), ld, w.qs.data(), 1, w.kt.data(), ld, len, D);
-      p.assign(w.sc.begin(), w.sc.begin() + len);
-      const double max = *std::max_element(p.begin(), p.end());
-      double sum = 0;
-      for (double& x : p) sum += (x = std::exp(x - max));
-      for (int64_t b = 0; b < a; ++b) out[entry++].weight += carry * p[size_t(b)] / sum;
-      carry *= p[size_t(a)] / sum;
+      w.sc.resize(size_t(group * ld));
+      kern::cpu::fiber_scores(w.sc.data(), ld, w.qs.data(), group, w.kt.data(), ld, len, D);
+      for (int64_t r = 0; r < group; ++r) {
+        p.assign(w.sc.begin() + r * ld, w.sc.begin() + r * ld + len);
+        const double max = *std::max_element(p.begin(), p.end());
+        double sum = 0;
+        for (double& x : p) sum += (x = std::exp(x - max));
+        for (int64_t b = 0; b < a; ++b) {
+          out[entry + size_t(b)].weight += carry[size_t(r)] * p[size_t(b)] / sum;
+        }
+        carry[size_t(r)] *= p[size_t(a)] / sum;
+      }
+      entry += size_t(a);
     }
-    out[entry].weight += carry;
+    for (double c_r : carry) out[entry].weight += c_r;
   }
   for (HopSpan& span : out) span.weight /= double(c.n_head);
 }

@@ -8,6 +8,10 @@
 // kern::cpu::attention on 2 threads at 1024 positions, 56 ms vs 64 ms at 8192: the recorder
 // costs about as much again as the decode attention, i.e. it roughly doubles the attention part
 // of a decode step (the weight GEMVs, the larger part at these lengths, are unchanged).
+// Tensorized attention's hop-weight spans (TensorizedState::attention_row, same benchmark, CPU
+// time, one thread): 136 us vs 405 us for the decode step's TensorizedState::append at 1024
+// tokens (+34%), 171 us vs 1095 us at 8192 (+16%): cheaper than exact recording, as it reads
+// only the sum(n_j) keys of the token's fibers.
 #include "engine/runtime/attention_recorder.h"
 
 #include <algorithm>
