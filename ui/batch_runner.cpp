@@ -78,8 +78,10 @@ QString item_excerpt(const app::BatchItemRow& item, int max_chars) {
   return text;
 }
 
+// The worker state kept between jobs. Each job runs on its own JobRunner thread, one after the
+// other, so the Session passes between threads without ever being used by two at once; the
+// Database belongs to one thread, so every job opens its own.
 struct BatchRunner::Worker {
-  std::optional<app::Database> db;
   std::unique_ptr<engine::Session> session;
   QString model_path;  // what `session` runs, and with which settings
   AppSettings settings;
@@ -110,18 +112,15 @@ bool BatchRunner::start(const BatchJob& job) {
 }
 
 void BatchRunner::list_unfinished() {
-  runner_.submit([this, w = worker_](std::stop_token) {
+  runner_.submit([this](std::stop_token) {
     QList<app::BatchRunRow> out;
-    if (!w->db) {
-      auto db = app::Database::open(database_);
-      if (!db) {
-        return runner_.post([this, m = QString::fromStdString(db.error().message)] {
-          emit failed(m);
-        });
-      }
-      w->db.emplace(std::move(*db));
+    auto db = app::Database::open(database_);
+    if (!db) {
+      return runner_.post([this, m = QString::fromStdString(db.error().message)] {
+        emit failed(m);
+      });
     }
-    auto runs = app::BatchRepo(*w->db).list_runs();
+    auto runs = app::BatchRepo(*db).list_runs();
     if (!runs) {
       return runner_.post([this, m = QString::fromStdString(runs.error().message)] {
         emit failed(m);
@@ -159,11 +158,8 @@ void BatchRunner::run_job(Worker& w, const BatchJob& job, const QString& model_p
   if (!format) return fail(QString::fromStdString(format.error().message));
   auto policy = overflow_policy(settings);
   if (!policy) return fail(QString::fromStdString(policy.error().message));
-  if (!w.db) {
-    auto db = app::Database::open(database_);
-    if (!db) return fail(QString::fromStdString(db.error().message));
-    w.db.emplace(std::move(*db));
-  }
+  auto db = app::Database::open(database_);
+  if (!db) return fail(QString::fromStdString(db.error().message));
   if (!w.session || w.model_path != model_path || !(w.settings == settings)) {
     w.session.reset();  // frees the old KV cache before the new one is allocated
     auto config = session_config(settings);
@@ -190,8 +186,8 @@ void BatchRunner::run_job(Worker& w, const BatchJob& job, const QString& model_p
   callbacks.progress = [this](const ProgressUpdate& u) {
     runner_.post([this, u] { emit progressChanged(u); });
   };
-  callbacks.document_progress = [this, &w, &in_flight](const ProgressUpdate& u) {
-    if (!in_flight.loaded) in_flight.load(*w.db);
+  callbacks.document_progress = [this, &db, &in_flight](const ProgressUpdate& u) {
+    if (!in_flight.loaded) in_flight.load(*db);
     runner_.post([this, path = in_flight.current(), u] { emit documentProgress(path, u); });
   };
   callbacks.on_item = [this, &in_flight](const app::BatchItemRow& item, int64_t done,
@@ -204,7 +200,7 @@ void BatchRunner::run_job(Worker& w, const BatchJob& job, const QString& model_p
       emit notice(t);
     });
   };
-  auto result = app::run_batch(*w.db, snapshots_dir_, *w.session, request, stop, callbacks);
+  auto result = app::run_batch(*db, snapshots_dir_, *w.session, request, stop, callbacks);
   if (!result) {
     if (result.error().code == Errc::cancelled) {
       // The app core's message names quire-cli's --resume; the GUI resumes from its list.
@@ -227,7 +223,7 @@ void BatchRunner::run_job(Worker& w, const BatchJob& job, const QString& model_p
   BatchSummary summary{result->run.id,   result->resumed,  result->total_items,
                        result->done_before, result->answered, result->failed, QString()};
   if (!job.output.isEmpty()) {
-    auto exported = app::load_batch_export(*w.db, result->run.id);
+    auto exported = app::load_batch_export(*db, result->run.id);
     if (!exported) return fail(QString::fromStdString(exported.error().message));
     if (auto written = write_output(job.output, app::export_batch(*exported, *format));
         !written) {

@@ -1,8 +1,8 @@
 // BatchRunner: the batch job (app/analysis/batch.h: every question asked of every document of a
 // folder, each answer stored in SQLite, resumable) on a worker thread, for the batch dialog.
-// The worker owns its own Database connection, the loaded model and its engine::Session; the
-// model is loaded on the first batch and kept for the next (reloaded only when the model file or
-// the engine settings change). When a run ends, its results are written to the chosen output
+// Each job opens its own Database connection; the model is loaded (with its engine::Session) on
+// the first batch and kept for the next (reloaded only when the model file or the engine settings
+// change). When a run ends, its results are written to the chosen output
 // file (app/analysis/export.h; QSaveFile, so the file is replaced whole or not at all).
 //
 // Threads: every public method is GUI-thread only. The worker reaches the GUI thread only by
@@ -100,7 +100,7 @@ class BatchRunner : public QObject {
   void unfinishedRuns(const QList<quire::app::BatchRunRow>& runs);
 
  private:
-  struct Worker;  // the worker thread's state: database, model, session
+  struct Worker;  // the worker's state kept between jobs: model and session
 
   // Worker thread: runs one batch with the model and settings captured at start().
   void run_job(Worker& w, const BatchJob& job, const QString& model_path,
