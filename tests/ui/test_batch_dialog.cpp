@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -26,6 +27,7 @@
 #include "engine/model/synthetic_model.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_runner.h"
+#include "ui/main_window.h"
 #include "ui_test_files.h"
 
 using quire::app::BatchItemRow;
@@ -36,6 +38,7 @@ using quire::ui::AppSettings;
 using quire::ui::BatchDialog;
 using quire::ui::BatchRunner;
 using quire::ui::BatchSummary;
+using quire::ui::MainWindow;
 namespace t = quire::ui::testing;
 
 namespace {
@@ -267,6 +270,43 @@ class TestBatchDialog : public QObject {
     QCOMPARE(runs->front().status, std::string("cancelled"));
     QVERIFY(!dialog->start());  // after close the runner refuses new work
     QVERIFY(!dialog->runner()->busy());
+  }
+
+  void closing_the_main_window_during_a_batch_stops_it_and_waits() {
+    QTemporaryDir home;
+    const QString ini = home.filePath(QStringLiteral("quire.ini"));
+    {
+      QSettings settings(ini, QSettings::IniFormat);
+      settings.setValue(QStringLiteral("model/path"), model_);
+      settings.setValue(QStringLiteral("engine/context_size"), 32768);
+      settings.setValue(QStringLiteral("engine/threads"), 2);
+    }
+    const std::filesystem::path db(home.filePath(QStringLiteral("quire.db")).toStdString());
+    MainWindow window(ini, db);
+    window.show();
+    BatchDialog* dialog = window.open_batch_dialog();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->runner()->model_path(), model_);  // the chat's model and settings
+    QCOMPARE(dialog->runner()->settings().context_size, 32768);
+    dialog->folder_box()->setText(long_folder_);
+    dialog->questions_edit()->setPlainText(QStringLiteral("Where is the needle?"));
+    dialog->max_tokens_box()->setValue(4);
+    QSignalSpy progress(dialog->runner(), &BatchRunner::documentProgress);
+    QVERIFY(dialog->start());
+    QVERIFY(progress.wait(kWaitMs));
+    QVERIFY(window.close());  // returns once the batch's worker has unwound
+    // Nothing runs any more: the run was left cancelled (resumable), no item is half-done.
+    auto database = Database::open(db);
+    QVERIFY(database);
+    auto runs = BatchRepo(*database).list_runs();
+    QVERIFY(runs && runs->size() == 1);
+    QCOMPARE(runs->front().status, std::string("cancelled"));
+    auto items = BatchRepo(*database).items(runs->front().id);
+    QVERIFY(items);
+    for (const BatchItemRow& item : *items) {
+      QVERIFY(item.status == "pending" || item.status == "done");
+      QCOMPARE(item.message_id.has_value(), item.status == "done");
+    }
   }
 };
 
