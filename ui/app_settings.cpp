@@ -43,6 +43,9 @@ AppSettings load_app_settings(const QSettings& s) {
                     {QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda")},
                     v.device);
   v.data_folder = s.value(QStringLiteral("engine/data_folder")).toString();
+  v.overflow = one_of(s, QStringLiteral("engine/overflow"),
+                      {QStringLiteral("error"), QStringLiteral("head"), QStringLiteral("ranked")},
+                      v.overflow);
   return v;
 }
 
@@ -54,6 +57,7 @@ void save_app_settings(QSettings& s, const AppSettings& v) {
   s.setValue(QStringLiteral("engine/threads"), v.threads);
   s.setValue(QStringLiteral("engine/device"), v.device);
   s.setValue(QStringLiteral("engine/data_folder"), v.data_folder);
+  s.setValue(QStringLiteral("engine/overflow"), v.overflow);
 }
 
 bool parse_tensor_dims(const QString& text, QList<int>& dims, QString& error) {

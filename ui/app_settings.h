@@ -21,6 +21,9 @@ struct AppSettings {
   int threads = 0;                             // CPU threads; 0: one per core
   QString device = QStringLiteral("auto");     // auto | cpu | cuda
   QString data_folder;                         // empty: the default (QUIRE_HOME or XDG)
+  // What a question (chat or batch) does when its documents do not fit the context:
+  // error | head | ranked (app/context/context_builder.h, OverflowPolicy).
+  QString overflow = QStringLiteral("error");
 
   static constexpr int kMinContext = 512;
   static constexpr int kMaxContext = 131072;

@@ -10,6 +10,7 @@
 #include "app/store/database.h"
 #include "engine/model/model.h"
 #include "engine/runtime/session.h"
+#include "ui/ask_options.h"
 #include "ui/session_settings.h"
 
 namespace quire::ui {
@@ -137,6 +138,9 @@ void AskBackend::run_job(const Job& job, std::stop_token stop) {
   for (const QString& d : job.documents) request.documents.emplace_back(d.toStdString());
   request.question = job.question.toStdString();
   request.max_tokens = job.max_tokens;
+  auto policy = overflow_policy(job.settings);
+  if (!policy) return fail(policy.error().message);
+  request.overflow = *policy;
   app::AskCallbacks callbacks;
   callbacks.progress = [this](const ProgressUpdate& u) {
     post([this, u] { emit progressChanged(u); });
@@ -151,7 +155,9 @@ void AskBackend::run_job(const Job& job, std::stop_token stop) {
   };
   auto result = app::ask(*w.db, snapshots_dir_, *w.session, request, stop, callbacks);
   if (!result) {
-    if (result.error().code != Errc::cancelled) return fail(result.error().message);
+    if (result.error().code != Errc::cancelled) {
+      return fail(gui_error_message(result.error(), job.settings, job.max_tokens).toStdString());
+    }
     return post([this] {
       running_ = false;
       emit progressEnded();

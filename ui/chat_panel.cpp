@@ -9,6 +9,8 @@
 #include <QTextCursor>
 #include <QVBoxLayout>
 
+#include "ui/stored_conversation.h"
+
 namespace quire::ui {
 
 ChatPanel::ChatPanel(QWidget* parent) : QWidget(parent) {
@@ -73,6 +75,33 @@ bool ChatPanel::ask(const QString& question) {
   set_answering(true);
   backend_->start(q);
   return true;
+}
+
+void ChatPanel::show_conversation(const StoredConversation& conversation) {
+  if (answering_) return;
+  QString transcript;
+  current_citations_.clear();
+  citations_->clear();
+  for (int t = 0; t < conversation.turns.size(); ++t) {
+    const StoredTurn& turn = conversation.turns[t];
+    if (!transcript.isEmpty()) transcript += QStringLiteral("\n\n");
+    transcript += tr("Q%1: %2").arg(t + 1).arg(turn.question);
+    if (turn.answer_message_id > 0) transcript += QStringLiteral("\n\n") + turn.answer;
+    for (int i = 0; i < turn.citations.size(); ++i) {
+      const Citation& c = turn.citations[i];
+      auto* item = new QListWidgetItem(QStringLiteral("Q%1 [%2] %3 — %4")
+                                           .arg(t + 1)
+                                           .arg(i + 1)
+                                           .arg(c.location.label(), c.quote),
+                                       citations_);
+      item->setData(Qt::UserRole, int(current_citations_.size()));
+      item->setToolTip(c.quote);
+      current_citations_ << c;
+    }
+  }
+  answer_->setPlainText(transcript);
+  status_->setText(tr("Session %1: %n question(s).", nullptr, int(conversation.turns.size()))
+                       .arg(conversation.session_id));
 }
 
 void ChatPanel::stop() {

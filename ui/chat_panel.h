@@ -20,6 +20,8 @@ class QLabel;
 
 namespace quire::ui {
 
+struct StoredConversation;
+
 class ChatPanel : public QWidget {
   Q_OBJECT
 
@@ -33,6 +35,10 @@ class ChatPanel : public QWidget {
   bool ask(const QString& question);
   void stop();
   bool answering() const { return answering_; }
+
+  // Shows a stored conversation (every question and answer) with the citations of all its
+  // answers, each activatable like a live answer's. Does nothing while an answer streams.
+  void show_conversation(const StoredConversation& conversation);
 
   QString answer_text() const;
   QListWidget* citation_list() const { return citations_; }

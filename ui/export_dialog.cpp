@@ -26,16 +26,28 @@
 namespace quire::ui {
 
 ExportDialog::ExportDialog(std::filesystem::path database, qint64 session_id, QWidget* parent)
-    : QDialog(parent), database_(std::move(database)), session_id_(session_id) {
-  setWindowTitle(tr("Export Session"));
+    : ExportDialog(std::move(database), Target::session, session_id, parent) {}
+
+ExportDialog::ExportDialog(std::filesystem::path database, Target target, qint64 id,
+                           QWidget* parent)
+    : QDialog(parent), database_(std::move(database)), target_(target), id_(id) {
+  const bool batch = target == Target::batch_run;
+  setWindowTitle(batch ? tr("Export Batch Run") : tr("Export Session"));
   setObjectName(QStringLiteral("ExportDialog"));
   format_ = new QComboBox(this);
   format_->addItem(tr("Markdown (.md)"), int(Format::markdown));
   format_->addItem(tr("HTML, self-contained (.html)"), int(Format::html));
   format_->addItem(tr("JSON (.json)"), int(Format::json));
-  format_->addItem(tr("PDF (.pdf)"), int(Format::pdf));
+  if (batch) {
+    format_->addItem(tr("JSON Lines, one item a line (.jsonl)"), int(Format::jsonl));
+    format_->addItem(tr("CSV, one item a row (.csv)"), int(Format::csv));
+  } else {
+    format_->addItem(tr("PDF (.pdf)"), int(Format::pdf));
+  }
   path_ = new QLineEdit(this);
-  path_->setText(QDir::home().filePath(QStringLiteral("quire-session-%1.md").arg(session_id)));
+  path_->setText(QDir::home().filePath(
+      (batch ? QStringLiteral("quire-batch-%1.md") : QStringLiteral("quire-session-%1.md"))
+          .arg(id)));
   auto* browse = new QPushButton(tr("&Browse..."), this);
   status_ = new QLabel(this);
   status_->setWordWrap(true);
@@ -72,6 +84,8 @@ QString ExportDialog::extension(Format format) {
     case Format::html: return QStringLiteral("html");
     case Format::json: return QStringLiteral("json");
     case Format::pdf: return QStringLiteral("pdf");
+    case Format::jsonl: return QStringLiteral("jsonl");
+    case Format::csv: return QStringLiteral("csv");
   }
   return {};
 }
@@ -95,15 +109,26 @@ void ExportDialog::export_to(const QString& path, Format format) {
     auto fail = [this](const QString& m) { runner_.post([this, m] { done_failed(m); }); };
     auto db = app::Database::open(database_);
     if (!db) return fail(QString::fromStdString(db.error().message));
-    auto session = app::load_session_export(*db, session_id_);
-    if (!session) return fail(QString::fromStdString(session.error().message));
-    const app::ExportFormat as = format == Format::html   ? app::ExportFormat::html
-                                 : format == Format::json ? app::ExportFormat::json
-                                                          : app::ExportFormat::markdown;
-    auto text = app::export_session(*session, as);
+    const app::ExportFormat as = format == Format::html    ? app::ExportFormat::html
+                                 : format == Format::json  ? app::ExportFormat::json
+                                 : format == Format::jsonl ? app::ExportFormat::jsonl
+                                 : format == Format::csv   ? app::ExportFormat::csv
+                                                           : app::ExportFormat::markdown;
+    Result<std::string> text = std::string();
+    QString title;
+    if (target_ == Target::batch_run) {
+      if (format == Format::pdf) return fail(tr("A batch run is not exported as PDF."));
+      auto batch = app::load_batch_export(*db, id_);
+      if (!batch) return fail(QString::fromStdString(batch.error().message));
+      text = app::export_batch(*batch, as);
+    } else {
+      auto session = app::load_session_export(*db, id_);
+      if (!session) return fail(QString::fromStdString(session.error().message));
+      text = app::export_session(*session, as);
+      title = QString::fromStdString(session->document_title);
+    }
     if (!text) return fail(QString::fromStdString(text.error().message));
     if (format == Format::pdf) {
-      const QString title = QString::fromStdString(session->document_title);
       runner_.post([this, path, title, md = QString::fromStdString(*text)] {
         write_pdf(path, md, title);
       });

@@ -1,6 +1,7 @@
 // ExportDialog: writes one session (its questions, answers, citations and span reports) to a
 // file as Markdown, self-contained HTML or JSON (app/analysis/export.h), or as PDF through Qt's
-// printing (the Markdown rendered by QTextDocument onto a QPrinter in PDF mode).
+// printing (the Markdown rendered by QTextDocument onto a QPrinter in PDF mode); or one batch run
+// (every item) as Markdown, HTML, JSON, JSON Lines or CSV.
 //
 // Threads: GUI thread only. Loading the session and rendering the text run on the dialog's
 // JobRunner worker (own Database connection); writing a text format happens there too (QSaveFile:
@@ -26,13 +27,17 @@ class ExportDialog : public QDialog {
   Q_OBJECT
 
  public:
-  enum class Format { markdown, html, json, pdf };
+  enum class Format { markdown, html, json, pdf, jsonl, csv };
+  enum class Target { session, batch_run };
 
   ExportDialog(std::filesystem::path database, qint64 session_id, QWidget* parent = nullptr);
+  // Exports session `id` or batch run `id`; the format list holds what that target can be.
+  ExportDialog(std::filesystem::path database, Target target, qint64 id,
+               QWidget* parent = nullptr);
 
   // Writes the session to `path` in `format`; exported() or exportFailed() follows.
   void export_to(const QString& path, Format format);
-  static QString extension(Format format);  // "md", "html", "json", "pdf"
+  static QString extension(Format format);  // "md", "html", "json", "pdf", "jsonl", "csv"
 
   QComboBox* format_box() const { return format_; }
   QLineEdit* path_box() const { return path_; }
@@ -51,7 +56,8 @@ class ExportDialog : public QDialog {
   void done_failed(const QString& message);
 
   std::filesystem::path database_;
-  qint64 session_id_;
+  Target target_;
+  qint64 id_;
   QComboBox* format_;
   QLineEdit* path_;
   QPushButton* export_;

@@ -1,6 +1,6 @@
 // quire: the Qt 6 desktop application.
 //   quire [PATH]                        open PATH (file or folder) at start
-//   quire PATH --screenshot DIR [--find TEXT] [--ask QUESTION]
+//   quire PATH --screenshot DIR [--find TEXT] [--ask QUESTION] [--batch-folder FOLDER]
 //                                       write screenshots of the main views to DIR and quit
 //                                       (tests/ui/screenshots.sh)
 #include <QApplication>
@@ -38,7 +38,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption ask(QStringLiteral("ask"),
                                QObject::tr("With --screenshot: a question to ask"),
                                QStringLiteral("QUESTION"));
+  const QCommandLineOption batch_folder(
+      QStringLiteral("batch-folder"),
+      QObject::tr("With --screenshot: run the batch dialog over FOLDER (the --ask question)"),
+      QStringLiteral("FOLDER"));
   parser.addOptions({screenshot, find, ask});
+  parser.addOption(batch_folder);
   parser.process(application);
 
   QString settings_file;
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
     }
     auto* tour = new quire::ui::ScreenshotTour(&window, database, folder, parser.value(find),
                                                parser.value(ask));
+    tour->set_batch_folder(parser.value(batch_folder));
     tour->start(60000);
   }
   if (!parser.positionalArguments().isEmpty()) {

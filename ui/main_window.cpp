@@ -17,11 +17,15 @@
 #include <QStatusBar>
 #include <QUrl>
 
+#include <utility>
+
 #include "app/models/discovery.h"
 #include "app/models/system_memory.h"
 #include "quire/version.h"
 #include "ui/ask_backend.h"
 #include "ui/attention_view.h"
+#include "ui/batch_dialog.h"
+#include "ui/batch_run_view.h"
 #include "ui/chat_panel.h"
 #include "ui/document_controller.h"
 #include "ui/document_view.h"
@@ -31,6 +35,7 @@
 #include "ui/library_sidebar.h"
 #include "ui/model_manager_dialog.h"
 #include "ui/settings_dialog.h"
+#include "ui/stored_conversation.h"
 
 // The icons live in a static library, whose resource initializer the linker would drop unless
 // something refers to it; Q_INIT_RESOURCE must stand outside any namespace.
@@ -72,7 +77,10 @@ MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QW
   centre_ = new QStackedWidget(this);
   centre_->addWidget(welcome);
   centre_->addWidget(document_view_);
+  batch_view_ = new BatchRunView(database, this);
+  centre_->addWidget(batch_view_);
   setCentralWidget(centre_);
+  conversations_ = new ConversationLoader(database, this);
 
   progress_ = new JobProgressWidget(this);
   statusBar()->addPermanentWidget(progress_);
@@ -95,8 +103,11 @@ MainWindow::MainWindow(QString settings_file, std::filesystem::path database, QW
 // Members are QObject children; the controllers' destructors (after this body) join their
 // workers. Shutting them down first makes the order explicit: no job outlives the widgets.
 MainWindow::~MainWindow() {
+  if (batch_dialog_) batch_dialog_->runner()->shutdown();
   library_->shutdown();
   documents_->shutdown();
+  conversations_->shutdown();
+  batch_view_->shutdown();
   if (ask_backend_) ask_backend_->shutdown();
 }
 
@@ -136,6 +147,11 @@ void MainWindow::build_menus() {
   export_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   export_action_->setObjectName(QStringLiteral("ExportAction"));
   export_action_->setEnabled(false);
+  batch_action_ = file->addAction(tr("&Batch Questions..."), this,
+                                  [this] { open_batch_dialog(); });
+  batch_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+  batch_action_->setObjectName(QStringLiteral("BatchAction"));
+  batch_action_->setEnabled(!database_.empty());
   file->addSeparator();
   settings_action_ = file->addAction(tr("&Settings..."), this, &MainWindow::show_settings);
   settings_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
@@ -182,9 +198,18 @@ void MainWindow::connect_controllers() {
           });
   connect(sidebar_, &LibrarySidebar::documentActivated, documents_, &DocumentController::load);
   connect(sidebar_, &LibrarySidebar::recentActivated, this, &MainWindow::open_path);
-  connect(documents_, &DocumentController::documentLoaded, this, &MainWindow::show_document);
-  connect(documents_, &DocumentController::loadFailed, this,
+  connect(sidebar_, &LibrarySidebar::sessionActivated, this, &MainWindow::open_session);
+  connect(sidebar_, &LibrarySidebar::batchRunActivated, this, &MainWindow::open_batch_run);
+  connect(conversations_, &ConversationLoader::loaded, this, &MainWindow::show_conversation);
+  connect(conversations_, &ConversationLoader::failed, this,
           [this](const QString& message) { statusBar()->showMessage(message); });
+  connect(batch_view_, &BatchRunView::loadFailed, this,
+          [this](const QString& message) { statusBar()->showMessage(message); });
+  connect(documents_, &DocumentController::documentLoaded, this, &MainWindow::show_document);
+  connect(documents_, &DocumentController::loadFailed, this, [this](const QString& message) {
+    statusBar()->showMessage(message);
+    if (pending_report_ > 0) attention_->load_message(std::exchange(pending_report_, 0));
+  });
   const auto go_to = [this](const Location& where) {
     if (!document_view_->show_location(where)) {
       statusBar()->showMessage(tr("%1 is not in the open document").arg(where.label()));
@@ -230,6 +255,44 @@ void MainWindow::answer_stored(const AnswerRecord& record) {
                 .arg(record.answer_tokens));
 }
 
+void MainWindow::open_session(qint64 session_id) {
+  if (database_.empty() || chat_->answering()) return;
+  conversations_->load(session_id);
+}
+
+void MainWindow::show_conversation(const StoredConversation& conversation) {
+  last_session_id_ = conversation.session_id;
+  export_action_->setEnabled(true);
+  chat_->show_conversation(conversation);
+  // The report is drawn over the document (page strip, per-file bars), so it waits for it.
+  pending_report_ = conversation.latest_answer_id();
+  documents_->load(conversation.document_id);
+  emit sessionShown(conversation.session_id);
+}
+
+void MainWindow::open_batch_run(qint64 run_id) {
+  if (database_.empty()) return;
+  centre_->setCurrentWidget(batch_view_);
+  batch_view_->show_run(run_id);
+}
+
+BatchDialog* MainWindow::open_batch_dialog() {
+  if (database_.empty()) return nullptr;
+  if (!batch_dialog_) {
+    batch_dialog_ = new BatchDialog(database_, database_.parent_path() / "snapshots", model_path_,
+                                    app_settings_, this);
+    batch_dialog_->setAttribute(Qt::WA_DeleteOnClose);
+    // New and finished runs appear in the library's "Batch runs".
+    const auto refresh = [this] { library_->refresh(); };
+    connect(batch_dialog_->runner(), &BatchRunner::finished, this, refresh);
+    connect(batch_dialog_->runner(), &BatchRunner::stopped, this, refresh);
+    connect(batch_dialog_->runner(), &BatchRunner::failed, this, refresh);
+  }
+  batch_dialog_->show();
+  batch_dialog_->raise();
+  return batch_dialog_;
+}
+
 void MainWindow::manage_models() {
   ModelManagerDialog dialog(app_settings_, model_path_, app::default_discovery_options(),
                             app::system_memory(), this);
@@ -258,6 +321,7 @@ void MainWindow::show_document(const std::shared_ptr<const LoadedDocument>& docu
   // The attention view reads the document's segments; it shares ownership of its holder.
   attention_->set_document(std::shared_ptr<const app::Document>(document, &document->doc));
   if (ask_backend_) ask_backend_->set_documents({QString::fromStdString(document->doc.path)});
+  if (pending_report_ > 0) attention_->load_message(std::exchange(pending_report_, 0));
   const app::Document& doc = document->doc;
   const QString title = QString::fromStdString(doc.title);
   setWindowTitle(tr("%1 — Quire").arg(title));
@@ -356,6 +420,10 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   library_->shutdown();
   documents_->shutdown();
   chat_->stop();
+  // Stops a running batch (left resumable) and waits for its worker.
+  if (batch_dialog_) batch_dialog_->close();
+  conversations_->shutdown();
+  batch_view_->shutdown();
   // Stops a running question and waits for the worker: its session is stored whole or not at all.
   if (ask_backend_) ask_backend_->shutdown();
   save_state();

@@ -5,13 +5,18 @@
 // in the settings INI (QUIRE_HOME aware).
 // With a store, questions go to an AskBackend the window owns (the model chosen in Model >
 // Manage Models, kept in the INI as model/path); each answer's span report is shown in the
-// attention dock, and its session can be exported (File > Export Session).
+// attention dock, and its session can be exported (File > Export Session). Selecting a stored
+// session in the sidebar opens its document, shows its conversation in the chat panel and its
+// latest answer in the attention dock; selecting a batch run shows its items in the centre
+// (BatchRunView, with Export). File > Batch Questions opens the BatchDialog with the chat's model
+// and settings; closing the window during a batch stops it (resumable) and waits for it.
 //
 // Threads: GUI thread only. Store, extraction and loading run on the controllers' workers;
 // closing the window cancels them and waits for them to unwind (nothing half-stored remains).
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 
@@ -30,6 +35,10 @@ class AnswerBackend;
 class AskBackend;
 class AttentionView;
 struct AnswerRecord;
+class BatchDialog;
+class BatchRunView;
+class ConversationLoader;
+struct StoredConversation;
 class ChatPanel;
 class DocumentController;
 class DocumentView;
@@ -61,6 +70,14 @@ class MainWindow : public QMainWindow {
   void manage_models();
   // Exports the session of the last answer (ExportDialog); does nothing before an answer.
   void export_session();
+  // Opens the batch dialog (non-modal; one at a time) with the chat's model and settings.
+  // Returns it; nullptr without a store.
+  BatchDialog* open_batch_dialog();
+  // Shows stored session `session_id`: its document, conversation and latest answer's report.
+  // sessionShown() follows (or a status-bar message when it cannot be read).
+  void open_session(qint64 session_id);
+  // Shows stored batch run `run_id` in the centre.
+  void open_batch_run(qint64 run_id);
   // The model file questions are answered with (settings model/path); empty: none chosen.
   QString model_path() const { return model_path_; }
 
@@ -71,6 +88,8 @@ class MainWindow : public QMainWindow {
   QAction* settings_action() const { return settings_action_; }
   QAction* models_action() const { return models_action_; }
   QAction* export_action() const { return export_action_; }
+  QAction* batch_action() const { return batch_action_; }
+  BatchRunView* batch_run_view() const { return batch_view_; }
   // The window's own backend; nullptr without a store.
   AskBackend* ask_backend() const { return ask_backend_; }
   AttentionView* attention_view() const { return attention_; }
@@ -87,6 +106,8 @@ class MainWindow : public QMainWindow {
  signals:
   // A document is shown in the document view.
   void documentShown();
+  // A stored session's conversation is in the chat panel.
+  void sessionShown(qint64 session_id);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -108,6 +129,7 @@ class MainWindow : public QMainWindow {
   void save_state() const;
   void connect_ask_backend();
   void answer_stored(const AnswerRecord& record);
+  void show_conversation(const StoredConversation& conversation);
 
   QString settings_file_;
   AppSettings app_settings_;
@@ -116,6 +138,7 @@ class MainWindow : public QMainWindow {
   std::filesystem::path database_;
   QString model_path_;
   qint64 last_session_id_ = 0;
+  qint64 pending_report_ = 0;  // the answer whose report to show once its document is shown
 
   LibraryController* library_ = nullptr;
   DocumentController* documents_ = nullptr;
@@ -133,7 +156,11 @@ class MainWindow : public QMainWindow {
   QAction* settings_action_ = nullptr;
   QAction* models_action_ = nullptr;
   QAction* export_action_ = nullptr;
+  QAction* batch_action_ = nullptr;
   AskBackend* ask_backend_ = nullptr;
+  ConversationLoader* conversations_ = nullptr;
+  BatchRunView* batch_view_ = nullptr;
+  QPointer<BatchDialog> batch_dialog_;
   AttentionView* attention_ = nullptr;
 };
 

@@ -2,6 +2,8 @@
 
 #include <QDockWidget>
 #include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QPixmap>
 #include <QTimer>
 
@@ -10,6 +12,8 @@
 #include "engine/base/log.h"
 #include "app/models/discovery.h"
 #include "app/models/system_memory.h"
+#include "ui/batch_dialog.h"
+#include "ui/batch_runner.h"
 #include "ui/chat_panel.h"
 #include "ui/document_view.h"
 #include "ui/export_dialog.h"
@@ -95,6 +99,14 @@ void ScreenshotTour::begin() {
     grab(QStringLiteral("08-export.png"), dialog_);
     dialog_->close();
   });
+  if (!batch_folder_.isEmpty()) {
+    steps_.push_back([this] { run_batch(); });
+    steps_.push_back([this] {
+      if (!dialog_) return;
+      grab(QStringLiteral("09-batch.png"), dialog_);
+      dialog_->close();
+    });
+  }
   steps_.push_back([this] {
     settings_ = new SettingsDialog(window_->app_settings(), window_);
     settings_->setAttribute(Qt::WA_DeleteOnClose);
@@ -127,6 +139,28 @@ void ScreenshotTour::wait_for_answer() {
   connect(window_->chat_panel(), &ChatPanel::answerEnded, this, resume,
           Qt::SingleShotConnection);
   QTimer::singleShot(kAnswerTimeoutMs, this, resume);
+}
+
+void ScreenshotTour::run_batch() {
+  BatchDialog* dialog = window_->open_batch_dialog();
+  dialog_ = dialog;
+  if (!dialog) return;
+  dialog->folder_box()->setText(batch_folder_);
+  dialog->questions_edit()->setPlainText(question_.isEmpty() ? tr("What is this about?")
+                                                             : question_);
+  dialog->max_tokens_box()->setValue(16);
+  waiting_ = true;
+  const auto resume = [this] {
+    if (!waiting_) return;  // the batch ended before the timeout, or the other way round
+    waiting_ = false;
+    QTimer::singleShot(kSettleMs, this, &ScreenshotTour::next);
+  };
+  BatchRunner* runner = dialog->runner();
+  connect(runner, &BatchRunner::finished, this, resume, Qt::SingleShotConnection);
+  connect(runner, &BatchRunner::stopped, this, resume, Qt::SingleShotConnection);
+  connect(runner, &BatchRunner::failed, this, resume, Qt::SingleShotConnection);
+  QTimer::singleShot(kAnswerTimeoutMs, this, resume);
+  if (!dialog->start()) resume();
 }
 
 void ScreenshotTour::grab(const QString& name, QWidget* widget) {

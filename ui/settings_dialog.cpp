@@ -11,6 +11,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace quire::ui {
 namespace {
 
@@ -61,6 +63,16 @@ SettingsDialog::SettingsDialog(const AppSettings& values, QWidget* parent)
   folder_row->addWidget(data_folder_, 1);
   folder_row->addWidget(browse);
 
+  overflow_ = new QComboBox(this);
+  overflow_->setObjectName(QStringLiteral("OverflowPolicy"));
+  overflow_->addItem(tr("stop and say how much is missing"), QStringLiteral("error"));
+  overflow_->addItem(tr("keep the start of the documents"), QStringLiteral("head"));
+  overflow_->addItem(tr("keep the parts that best match the question"), QStringLiteral("ranked"));
+  overflow_->setCurrentIndex(std::max(0, overflow_->findData(values.overflow)));
+  overflow_->setToolTip(tr("What a question (in the chat or a batch) does when its documents "
+                           "need more tokens than the context size; the answer always says "
+                           "what was left out."));
+
   auto* form = new QFormLayout;
   form->addRow(tr("&Attention:"), attention_);
   form->addRow(tr("Tensor &dims:"), dims_);
@@ -68,6 +80,7 @@ SettingsDialog::SettingsDialog(const AppSettings& values, QWidget* parent)
   form->addRow(tr("&KV cache type:"), kv_type_);
   form->addRow(tr("&Threads:"), threads_);
   form->addRow(tr("De&vice:"), device_);
+  form->addRow(tr("&When documents do not fit:"), overflow_);
   form->addRow(tr("Data &folder:"), folder_widget);
   // The mnemonic goes to the text box, not to the row's container.
   if (auto* label = qobject_cast<QLabel*>(form->labelForField(folder_widget))) {
@@ -104,6 +117,7 @@ void SettingsDialog::accept() {
   edited.threads = threads_->value();
   edited.device = device_->currentText();
   edited.data_folder = data_folder_->text().trimmed();
+  edited.overflow = overflow_->currentData().toString();
   values_ = edited;
   error_->clear();
   QDialog::accept();

@@ -1,5 +1,5 @@
 // SettingsDialog: edits AppSettings (attention mode and tensor dims, context size, KV type,
-// threads, device, data folder). Accepting with an invalid value (bad tensor dims) is refused
+// threads, device, data folder, what questions do when documents do not fit). Accepting with an invalid value (bad tensor dims) is refused
 // with the reason shown in the dialog.
 //
 // Threads: GUI thread only.
@@ -32,6 +32,8 @@ class SettingsDialog : public QDialog {
   QSpinBox* threads_box() const { return threads_; }
   QComboBox* device_box() const { return device_; }
   QLineEdit* data_folder_box() const { return data_folder_; }
+  // Item data: error | head | ranked (AppSettings::overflow).
+  QComboBox* overflow_box() const { return overflow_; }
   QString error_text() const;
 
  public slots:
@@ -46,6 +48,7 @@ class SettingsDialog : public QDialog {
   QSpinBox* threads_;
   QComboBox* device_;
   QLineEdit* data_folder_;
+  QComboBox* overflow_;
   QLabel* error_;
 };
 

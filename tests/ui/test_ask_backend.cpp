@@ -210,6 +210,38 @@ class TestAskBackend : public QObject {
     QCOMPARE(stored.size(), 0);
   }
 
+  // The overflow policy of the settings reaches the ask job: under "error" a document longer
+  // than the context fails with the GUI's own words (Settings, not CLI flags), under "head" the
+  // same question is answered from the document's start.
+  void the_overflow_setting_decides_what_a_long_document_does() {
+    AskBackend backend(path(QStringLiteral("overflow.db")), path(QStringLiteral("snapshots")));
+    AppSettings settings;
+    settings.context_size = AppSettings::kMinContext;
+    settings.threads = 2;
+    settings.overflow = QStringLiteral("error");
+    backend.set_model(model_, settings);
+    backend.set_max_tokens(4);
+    backend.set_documents({long_text_});
+    QSignalSpy failed(&backend, &AskBackend::failed);
+    QSignalSpy finished(&backend, &AskBackend::finished);
+    backend.start(QStringLiteral("Where is the needle?"));
+    QVERIFY(failed.wait(kWaitMs) || !finished.isEmpty());
+    QCOMPARE(failed.size(), 1);
+    const QString message = failed[0][0].toString();
+    QVERIFY2(!message.contains(QStringLiteral("--")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("Settings")), qPrintable(message));
+    QVERIFY2(message.contains(QLocale().toString(AppSettings::kMinContext)), qPrintable(message));
+
+    settings.overflow = QStringLiteral("head");
+    backend.set_model(model_, settings);
+    QSignalSpy stored(&backend, &AskBackend::answerStored);
+    backend.start(QStringLiteral("Where is the needle?"));
+    QVERIFY(finished.wait(kWaitMs) || failed.size() > 1);
+    QVERIFY2(failed.size() == 1, qPrintable(failed.last()[0].toString()));
+    QCOMPARE(stored.size(), 1);
+    QVERIFY(stored[0][0].value<AnswerRecord>().context_tokens <= AppSettings::kMinContext);
+  }
+
   void without_a_model_says_what_to_do() {
     AskBackend backend(path(QStringLiteral("quire.db")), path(QStringLiteral("snapshots")));
     backend.set_documents({notes_});

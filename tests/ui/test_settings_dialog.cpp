@@ -1,5 +1,6 @@
 // AppSettings survive a save/load round trip through the INI; hand-edited nonsense falls back to
-// the defaults; the dialog edits every value and refuses bad tensor dims with a reason.
+// the defaults; the dialog edits every value and refuses bad tensor dims with a reason; the
+// overflow policy reaches the ask options, and a context overflow reads in the GUI's words.
 #include <QComboBox>
 #include <QLineEdit>
 #include <QSettings>
@@ -8,6 +9,7 @@
 #include <QtTest>
 
 #include "ui/app_settings.h"
+#include "ui/ask_options.h"
 #include "ui/settings_dialog.h"
 
 using quire::ui::AppSettings;
@@ -28,6 +30,7 @@ class TestSettingsDialog : public QObject {
     v.threads = 6;
     v.device = QStringLiteral("cpu");
     v.data_folder = dir.filePath(QStringLiteral("data"));
+    v.overflow = QStringLiteral("ranked");
     {
       QSettings s(ini, QSettings::IniFormat);
       quire::ui::save_app_settings(s, v);
@@ -46,6 +49,7 @@ class TestSettingsDialog : public QObject {
     s.setValue(QStringLiteral("engine/kv_type"), QStringLiteral("q2"));
     s.setValue(QStringLiteral("engine/threads"), -3);
     s.setValue(QStringLiteral("engine/device"), QStringLiteral("tpu"));
+    s.setValue(QStringLiteral("engine/overflow"), QStringLiteral("truncate"));
     QCOMPARE(quire::ui::load_app_settings(s), AppSettings{});
   }
 
@@ -73,6 +77,8 @@ class TestSettingsDialog : public QObject {
     dialog.threads_box()->setValue(4);
     dialog.device_box()->setCurrentText(QStringLiteral("cuda"));
     dialog.data_folder_box()->setText(QStringLiteral("/tmp/quire-data"));
+    dialog.overflow_box()->setCurrentIndex(
+        dialog.overflow_box()->findData(QStringLiteral("head")));
     dialog.accept();
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
     AppSettings expected;
@@ -83,7 +89,53 @@ class TestSettingsDialog : public QObject {
     expected.threads = 4;
     expected.device = QStringLiteral("cuda");
     expected.data_folder = QStringLiteral("/tmp/quire-data");
+    expected.overflow = QStringLiteral("head");
     QCOMPARE(dialog.values(), expected);
+  }
+
+  void the_dialog_shows_the_current_overflow_policy() {
+    AppSettings values;
+    values.overflow = QStringLiteral("ranked");
+    SettingsDialog dialog(values);
+    QCOMPARE(dialog.overflow_box()->currentData().toString(), QStringLiteral("ranked"));
+    QCOMPARE(dialog.overflow_box()->count(), 3);
+  }
+
+  void the_overflow_policy_becomes_the_ask_option() {
+    AppSettings v;
+    QCOMPARE(*quire::ui::overflow_policy(v), quire::app::OverflowPolicy::error);
+    v.overflow = QStringLiteral("head");
+    QCOMPARE(*quire::ui::overflow_policy(v), quire::app::OverflowPolicy::head);
+    v.overflow = QStringLiteral("ranked");
+    QCOMPARE(*quire::ui::overflow_policy(v), quire::app::OverflowPolicy::ranked);
+    v.overflow = QStringLiteral("truncate");
+    auto bad = quire::ui::overflow_policy(v);
+    QVERIFY(!bad);
+    QVERIFY(QString::fromStdString(bad.error().message).contains(QStringLiteral("truncate")));
+  }
+
+  void a_context_overflow_reads_in_the_guis_words() {
+    AppSettings v;
+    v.context_size = 4096;
+    // The app core's text, as quire-cli prints it: it names the CLI's flags.
+    const quire::Error overflow{quire::Errc::context_overflow,
+                                "the documents need 9,000 tokens; the context holds 4,096 with "
+                                "256 kept for the answer and 64 for the question; use --overflow "
+                                "head or ranked, or a larger --ctx"};
+    const QString text = quire::ui::gui_error_message(overflow, v, 256);
+    QVERIFY2(!text.contains(QStringLiteral("--")), qPrintable(text));
+    QVERIFY(text.contains(QLocale().toString(4096)));
+    QVERIFY(text.contains(QStringLiteral("256")));
+    QVERIFY(text.contains(QStringLiteral("Settings")));
+    QVERIFY(text.contains(QStringLiteral("When documents do not fit")));
+    // Under head or ranked only a bigger context helps; the policy is not suggested again.
+    v.overflow = QStringLiteral("ranked");
+    const QString ranked = quire::ui::gui_error_message(overflow, v, 256);
+    QVERIFY(ranked.contains(QStringLiteral("Context size")));
+    QVERIFY(!ranked.contains(QStringLiteral("When documents do not fit")));
+    // Other errors keep the app core's message.
+    const quire::Error missing{quire::Errc::not_found, "notes.md: no such file"};
+    QCOMPARE(quire::ui::gui_error_message(missing, v, 256), QStringLiteral("notes.md: no such file"));
   }
 
   void the_dialog_refuses_bad_dims_and_says_why() {
