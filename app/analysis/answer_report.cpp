@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/analysis/report_style.h"
 #include "app/analysis/span_report.h"
 #include "app/analysis/span_svg.h"
 #include "app/store/database.h"
@@ -10,16 +11,6 @@
 #include "app/store/span_report_repo.h"
 
 namespace quire::app {
-namespace {
-
-constexpr std::string_view kStyle =
-    "body{font-family:sans-serif;max-width:800px;margin:2em auto;line-height:1.45;color:#222}"
-    ".msg{border-left:4px solid #ccc;padding:.2em 1em;margin:1em 0;white-space:pre-wrap}"
-    ".user{border-color:#4a6fa5}.assistant{border-color:#a54a4a}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
-    "vertical-align:top}.meta{color:#666;font-size:.9em}";
-
-}  // namespace
 
 Result<AnswerReport> load_answer_report(Database& db, int64_t message_id) {
   auto owner = find_message_owner(db, message_id);
@@ -81,7 +72,7 @@ Result<std::string> render_answer_report(const AnswerReport& a, ExportFormat for
       "<style>{1}</style></head><body>\n<h1>{0}</h1>\n<p class=\"meta\">Session {2}. Document: "
       "{3} ({4})</p>\n<div class=\"msg user\">{5}</div>\n<div class=\"msg assistant\">{6}</div>\n"
       "{7}</body></html>\n",
-      xml_escape(title), kStyle, a.session_id, xml_escape(a.document_title),
+      xml_escape(title), kReportStyle, a.session_id, xml_escape(a.document_title),
       xml_escape(a.document_path), xml_escape(a.question), xml_escape(a.answer),
       span_report_html_section(*report, a.document_kind == "pdf" ? a.document_pages : 0));
 }

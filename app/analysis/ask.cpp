@@ -16,13 +16,7 @@ Result<void> check_request(const AskRequest& request) {
   if (request.question.empty()) {
     return make_error(Errc::invalid_argument, "the question is empty; say what to ask");
   }
-  if (request.max_tokens <= 0 || request.max_citations < 0 || request.attention_top_k <= 0) {
-    return make_error(Errc::invalid_argument,
-                      "max_tokens ({}) and attention_top_k ({}) must be positive and "
-                      "max_citations ({}) not negative",
-                      request.max_tokens, request.attention_top_k, request.max_citations);
-  }
-  return {};
+  return check_answer_limits(request.max_tokens, request.max_citations, request.attention_top_k);
 }
 
 }  // namespace

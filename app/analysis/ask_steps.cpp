@@ -115,6 +115,16 @@ struct RecorderAttachment {
 
 }  // namespace
 
+Result<void> check_answer_limits(int32_t max_tokens, int max_citations, int attention_top_k) {
+  if (max_tokens <= 0 || max_citations < 0 || attention_top_k <= 0) {
+    return make_error(Errc::invalid_argument,
+                      "max_tokens ({}) and attention_top_k ({}) must be positive and "
+                      "max_citations ({}) not negative",
+                      max_tokens, attention_top_k, max_citations);
+  }
+  return {};
+}
+
 Result<OpenedDocuments> open_documents(Database& db, const std::vector<fs::path>& paths,
                                        std::stop_token stop, const ExtractOptions& extract,
                                        const ProgressSink& progress) {

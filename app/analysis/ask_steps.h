@@ -23,6 +23,10 @@
 
 namespace quire::app {
 
+// The answer limits of an ask or chat request. Errors: invalid_argument, naming the values, when
+// max_tokens or attention_top_k is not positive or max_citations is negative.
+Result<void> check_answer_limits(int32_t max_tokens, int max_citations, int attention_top_k);
+
 // Library entries and the builder's view of them. `documents` points into `entries`, which is
 // why the entries live behind a unique_ptr: moving OpenedDocuments keeps the pointers valid.
 struct OpenedDocuments {

@@ -21,13 +21,7 @@ std::string strip(std::string_view s) {
 }
 
 Result<void> check_request(const ChatRequest& request) {
-  if (request.max_tokens <= 0 || request.max_citations < 0 || request.attention_top_k <= 0) {
-    return make_error(Errc::invalid_argument,
-                      "max_tokens ({}) and attention_top_k ({}) must be positive and "
-                      "max_citations ({}) not negative",
-                      request.max_tokens, request.attention_top_k, request.max_citations);
-  }
-  return {};
+  return check_answer_limits(request.max_tokens, request.max_citations, request.attention_top_k);
 }
 
 // A stored question and its answer; an unanswered question (the process died between the two

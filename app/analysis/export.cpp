@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/analysis/report_style.h"
 #include "app/analysis/span_report.h"
 #include "app/analysis/span_svg.h"
 #include "app/store/document_repo.h"
@@ -14,13 +15,6 @@ namespace {
 
 using nlohmann::json;
 using Reports = std::vector<std::optional<SpanReport>>;  // one per message
-
-constexpr std::string_view kStyle =
-    "body{font-family:sans-serif;max-width:800px;margin:2em auto;line-height:1.45;color:#222}"
-    ".msg{border-left:4px solid #ccc;padding:.2em 1em;margin:1em 0;white-space:pre-wrap}"
-    ".user{border-color:#4a6fa5}.assistant{border-color:#a54a4a}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
-    "vertical-align:top}.meta{color:#666;font-size:.9em}";
 
 std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
 std::string line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -84,7 +78,7 @@ std::string session_html(const SessionExport& s, const Reports& reports) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>"
       "<style>{}</style></head><body>\n<h1>{}</h1>\n<p class=\"meta\">Document: {} ({})<br>"
       "Model: {}<br>Attention: {}</p>\n",
-      xml_escape(title), kStyle, xml_escape(title), xml_escape(s.document_title),
+      xml_escape(title), kReportStyle, xml_escape(title), xml_escape(s.document_title),
       xml_escape(s.document_path), xml_escape(s.session.model_fingerprint),
       xml_escape(s.session.attention_config));
   for (size_t i = 0; i < s.messages.size(); ++i) {
@@ -314,7 +308,7 @@ std::string export_batch(const BatchExport& b, ExportFormat format) {
           "</title><style>{}</style></head><body>\n<h1>Batch: {}</h1>\n<p class=\"meta\">"
           "Folder: {}<br>Model: {}<br>Status: {}</p>\n<table><tr><th>Document</th><th>Question"
           "</th><th>Status</th><th>Answer</th></tr>\n",
-          xml_escape(b.run.name), kStyle, xml_escape(b.run.name), xml_escape(b.run.folder),
+          xml_escape(b.run.name), kReportStyle, xml_escape(b.run.name), xml_escape(b.run.folder),
           xml_escape(b.run.model_fingerprint), xml_escape(b.run.status));
       for (const BatchItemRow& i : b.items) {
         h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td></tr>\n",

@@ -19,14 +19,11 @@
 
 #include "app/analysis/batch.h"
 #include "app/analysis/export.h"
+#include "app/cli/ask_options.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/interrupt.h"
-#include "app/cli/session_options.h"
-#include "app/store/database.h"
-#include "app/store/durable_file.h"
-#include "app/store/paths.h"
-#include "app/store/user_database.h"
+#include "app/cli/output_file.h"
 
 namespace quire::app {
 namespace {
@@ -42,11 +39,7 @@ struct BatchArgs {
   int64_t resume = 0;
   bool new_run = false;
   std::string name;
-  std::string system_prompt{kDefaultSystemPrompt};
-  std::string overflow = "error";
-  std::string password;
-  int32_t max_tokens = 256;
-  int citations = 3;
+  AnswerOptions answer;
   bool json = false;
 };
 
@@ -100,18 +93,6 @@ class ProgressPrinter {
   ProgressUpdate document_;
 };
 
-Result<void> write_output(const fs::path& target, const std::string& text) {
-  const fs::path temp = target.string() + ".part";
-  bool done = false;
-  auto next = [&]() -> Result<std::span<const std::byte>> {
-    if (done) return std::span<const std::byte>{};
-    done = true;
-    return std::as_bytes(std::span<const char>(text.data(), text.size()));
-  };
-  if (auto w = write_temp_durably(temp, next); !w) return w;
-  return publish_durably(temp, target);
-}
-
 // --format, else the extension of --out, else csv.
 Result<ExportFormat> output_format(const BatchArgs& args) {
   if (!args.format.empty()) return parse_export_format(args.format);
@@ -141,20 +122,12 @@ int run_batch_command(BatchArgs& args) {
   if (args.resume != 0) request.resume_run = args.resume;
   request.new_run = args.new_run;
   request.name = args.name;
-  request.ask.system_prompt = args.system_prompt;
-  request.ask.max_tokens = args.max_tokens;
-  request.ask.max_citations = args.citations;
-  request.ask.extract.password = args.password;
-  auto policy = parse_overflow_policy(args.overflow);
-  if (!policy) return report_error(policy.error());
-  request.ask.overflow = *policy;
+  if (auto applied = apply_answer_options(args.answer, request.ask); !applied) {
+    return report_error(applied.error());
+  }
 
-  auto paths = resolve_paths();
-  if (!paths) return report_error(paths.error());
-  auto db = open_user_database(*paths);
-  if (!db) return report_error(db.error());
-  auto session = load_session(args.session);
-  if (!session) return report_error(session.error());
+  auto context = open_answer_context(args.session);
+  if (!context) return report_error(context.error());
 
   ProgressPrinter printer(::isatty(STDERR_FILENO) != 0);
   BatchCallbacks callbacks;
@@ -165,16 +138,16 @@ int run_batch_command(BatchArgs& args) {
   };
   callbacks.on_notice = [&](std::string_view text) {
     printer.end();
-    fmt::print(stderr, "quire-cli: note: {}\n", text);
+    print_notice(text);
   };
-  auto result =
-      run_batch(*db, paths->snapshots_dir(), **session, request, stop.get_token(), callbacks);
+  auto result = run_batch(context->db, context->paths.snapshots_dir(), *context->session, request,
+                          stop.get_token(), callbacks);
   printer.end();
   if (!result) return report_error(result.error());
-  auto exported = load_batch_export(*db, result->run.id);
+  auto exported = load_batch_export(context->db, result->run.id);
   if (!exported) return report_error(exported.error());
   if (!args.out.empty()) {
-    if (auto w = write_output(args.out, export_batch(*exported, *format)); !w) {
+    if (auto w = write_output_file(args.out, export_batch(*exported, *format)); !w) {
       return report_error(w.error());
     }
   }
@@ -228,22 +201,14 @@ void add_batch_command(CLI::App& root, CommandRun& run) {
   cmd->add_flag("--new", args->new_run, "Start a new run even if an unfinished one matches")
       ->excludes("--resume");
   cmd->add_option("--name", args->name, "The run's name (default: the folder's name)");
-  cmd->add_option("--system", args->system_prompt, "System prompt")->capture_default_str();
-  cmd->add_option("--overflow", args->overflow,
-                  "When a document does not fit: error (the item fails), head or ranked")
-      ->check(CLI::IsMember({"error", "head", "ranked"}))
-      ->capture_default_str();
-  cmd->add_option("-n,--max-tokens", args->max_tokens, "Answer tokens at most")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--citations", args->citations, "Citations kept per answer at most")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--password", args->password, "Password of encrypted PDFs");
+  add_answer_options(cmd, args->answer,
+                     {.overflow = "When a document does not fit: error (the item fails), head or "
+                                  "ranked",
+                      .max_tokens = "Answer tokens at most",
+                      .citations = "Citations kept per answer at most",
+                      .password = "Password of encrypted PDFs"});
   cmd->add_flag("--json", args->json, "Print the run as JSON (batch export JSON + summary)");
-  engine::SamplerConfig& s = args->session.config.sampler;
-  cmd->add_option("--temp", s.temperature, "Temperature (<= 0: greedy)")->capture_default_str();
-  cmd->add_option("--seed", s.seed, "Sampling seed")->capture_default_str();
+  add_sampling_options(cmd, args->session.config.sampler);
   cmd->parse_complete_callback(
       [&run, args] { run = [args] { return run_batch_command(*args); }; });
 }

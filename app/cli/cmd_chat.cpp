@@ -19,13 +19,10 @@
 #include <vector>
 
 #include "app/analysis/chat.h"
+#include "app/cli/ask_options.h"
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/interrupt.h"
-#include "app/cli/session_options.h"
-#include "app/store/database.h"
-#include "app/store/paths.h"
-#include "app/store/user_database.h"
 
 namespace quire::app {
 namespace {
@@ -34,21 +31,9 @@ struct ChatArgs {
   SessionOptions session;
   std::vector<std::string> documents;
   std::optional<int64_t> resume;
-  std::string system_prompt{kDefaultSystemPrompt};
-  std::string overflow = "error";
-  std::string password;
-  int32_t max_tokens = 256;
-  int citations = 3;
+  AnswerOptions answer;
   bool json = false;
 };
-
-void print_progress(const ProgressUpdate& u, bool tty) {
-  if (!tty && !u.finished) return;  // a log file gets the final line only
-  fmt::print(stderr, "{}{}: {}/{} {}, {:.1f} {}/s, ETA {}{}", tty ? "\r" : "", u.stage, u.done,
-             u.total, u.unit, u.rate_per_s, u.unit, format_duration(u.eta_s),
-             u.finished ? "\n" : "   ");
-  std::fflush(stderr);
-}
 
 void print_turn(const AskResult& r, int turn, bool json) {
   if (json) {
@@ -58,10 +43,7 @@ void print_turn(const AskResult& r, int turn, bool json) {
   } else {
     fmt::print("{}\n", r.stop_reason == "stopped" ? " [stopped]" : "");
     if (!r.citations.empty()) fmt::print("Citations:\n");
-    for (const Citation& c : r.citations) {
-      fmt::print("[{}] {} ({:.1f}%)\n  \"{}\"\n", c.label, c.document_title, c.weight * 100.0,
-                 c.text);
-    }
+    print_citation_lines(r.citations);
   }
   std::fflush(stdout);  // the summary below goes after the answer, also when both streams are one
   fmt::print(stderr, "turn {}: prefilled {} tokens in {:.2f} s ({}); answer: {} tokens ({}); "
@@ -82,41 +64,22 @@ int run_chat(ChatArgs& args) {
   }
   ChatRequest request;
   for (const std::string& d : args.documents) request.documents.emplace_back(d);
-  request.system_prompt = args.system_prompt;
-  request.max_tokens = args.max_tokens;
-  request.max_citations = args.citations;
-  request.extract.password = args.password;
-  auto policy = parse_overflow_policy(args.overflow);
-  if (!policy) return report_error(policy.error());
-  request.overflow = *policy;
-
-  auto paths = resolve_paths();
-  if (!paths) return report_error(paths.error());
-  auto db = open_user_database(*paths);
-  if (!db) return report_error(db.error());
-  auto session = load_session(args.session);
-  if (!session) return report_error(session.error());
-
-  const bool tty_err = ::isatty(STDERR_FILENO) != 0;
-  const bool tty_in = ::isatty(STDIN_FILENO) != 0;
-  AskCallbacks callbacks;
-  callbacks.progress = [tty_err](const ProgressUpdate& u) { print_progress(u, tty_err); };
-  callbacks.on_notice = [](std::string_view text) {
-    fmt::print(stderr, "quire-cli: note: {}\n", text);
-  };
-  if (!args.json) {
-    callbacks.on_text = [](std::string_view text) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-    };
+  if (auto applied = apply_answer_options(args.answer, request); !applied) {
+    return report_error(applied.error());
   }
+
+  auto context = open_answer_context(args.session);
+  if (!context) return report_error(context.error());
+  const bool tty_in = ::isatty(STDIN_FILENO) != 0;
+  const AskCallbacks callbacks = make_ask_callbacks(/*stream_text=*/!args.json);
 
   Result<std::unique_ptr<ChatSession>> chat = [&] {
     std::stop_source stop;
     InterruptToStop interrupt(stop);
-    return args.resume ? ChatSession::resume(*db, paths->snapshots_dir(), **session,
+    const std::filesystem::path snapshots = context->paths.snapshots_dir();
+    return args.resume ? ChatSession::resume(context->db, snapshots, *context->session,
                                              *args.resume, request, stop.get_token(), callbacks)
-                       : ChatSession::start(*db, paths->snapshots_dir(), **session, request,
+                       : ChatSession::start(context->db, snapshots, *context->session, request,
                                             stop.get_token(), callbacks);
   }();
   if (!chat) return report_error(chat.error());
@@ -169,24 +132,15 @@ void add_chat_command(CLI::App& root, CommandRun& run) {
                   "Documents: files or code folders (with --session: the session's own by "
                   "default)");
   cmd->add_option("--session", args->resume, "Continue the stored session ID");
-  cmd->add_option("--system", args->system_prompt, "System prompt")->capture_default_str();
-  cmd->add_option("--overflow", args->overflow,
-                  "When the documents do not fit: error, head (keep the start) or ranked "
-                  "(keep the segments matching the first question)")
-      ->check(CLI::IsMember({"error", "head", "ranked"}))
-      ->capture_default_str();
-  cmd->add_option("-n,--max-tokens", args->max_tokens, "Answer tokens at most, per turn")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--citations", args->citations, "Citations to show at most")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--password", args->password, "Password of an encrypted PDF");
+  add_answer_options(cmd, args->answer,
+                     {.overflow = "When the documents do not fit: error, head (keep the start) or "
+                                  "ranked (keep the segments matching the first question)",
+                      .max_tokens = "Answer tokens at most, per turn",
+                      .citations = "Citations to show at most",
+                      .password = "Password of an encrypted PDF"});
   cmd->add_flag("--json", args->json,
                 "One JSON object per line and turn (the ask --json fields and \"turn\")");
-  engine::SamplerConfig& s = args->session.config.sampler;
-  cmd->add_option("--temp", s.temperature, "Temperature (<= 0: greedy)")->capture_default_str();
-  cmd->add_option("--seed", s.seed, "Sampling seed")->capture_default_str();
+  add_sampling_options(cmd, args->session.config.sampler);
   cmd->parse_complete_callback([&run, args] { run = [args] { return run_chat(*args); }; });
 }
 

@@ -2,9 +2,9 @@
 // sorted bytewise), as segments of at most kCodeBlockLines lines carrying `file` (relative to the
 // folder, '/'-separated) and 1-based `line_start`/`line_end`.
 //
-// What is not read is reported in Document::skipped with a reason, never dropped silently:
+// The walk is folder_walk.h's, hidden files included. What is not read is reported in Document::skipped with a reason, never dropped silently:
 // .gitignore'd paths (rules from every .gitignore on the way down), version-control, vendored and
-// build folders (kSkippedFolders), binary files, files over the size cap, unreadable files,
+// build folders (is_skipped_folder_name), binary files, files over the size cap, unreadable files,
 // symbolic links to folders (never followed, so link loops cannot happen), links that point
 // outside the chosen folder, folders nested deeper than the depth cap, and files past the file
 // count or total text caps.
@@ -16,13 +16,11 @@
 #include <string_view>
 
 #include "app/documents/extract.h"
+#include "app/documents/folder_walk.h"
 
 namespace quire::app {
 
 inline constexpr int kCodeBlockLines = 80;
-
-// Folder names skipped wherever they appear: VCS metadata, dependencies, build output, caches.
-bool is_skipped_folder_name(std::string_view name);
 
 // The language of a file from its name ("C++", "Python", "CMake", "Markdown"); "text" when
 // unknown. Used for the per-file language in the CLI's JSON and by the context builder.

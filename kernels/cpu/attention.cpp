@@ -17,15 +17,10 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/avx2_clones.h"
 #include "kernels/kernels.h"
 #include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define QUIRE_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define QUIRE_AVX2_CLONES
-#endif
 
 namespace kern::cpu {
 namespace {

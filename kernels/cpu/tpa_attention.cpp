@@ -15,15 +15,10 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/cpu/avx2_clones.h"
 #include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
 #include "kernels/tpa.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define QUIRE_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define QUIRE_AVX2_CLONES
-#endif
 
 namespace kern::cpu {
 namespace {

@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE))
 import ggml_quants_ref  # noqa: E402
 import gguf_ref  # noqa: E402
 import llama_ref  # noqa: E402
+import logits_check  # noqa: E402
 
 ATOL = 2e-4
 RTOL = 1e-4
@@ -130,39 +131,18 @@ def main() -> int:
             sys.exit(f"FAIL: --ref-drop {a.ref_drop}: the model has no such tensor")
         del weights[a.ref_drop]
     ref = llama_ref.forward_f64(config, weights, tokens)
-    if got.shape != ref.shape or got.dtype != np.float32:
-        sys.exit(f"FAIL: logits are {got.dtype} {got.shape}, expected float32 {ref.shape}")
     atol = ATOL if a.kv_type == "f32" else F16_KV_ATOL
-    err = np.abs(got.astype(np.float64) - ref)
-    bound = atol + RTOL * np.abs(ref)
-    worst = float(np.max(err / bound))
+    err, bound, worst = logits_check.logits_error(got, ref, atol, RTOL)
     if a.expect_mismatch:
-        if worst > 1.0:
-            print(f"ok: without {a.ref_drop} the logits differ by up to {err.max():.3g} "
-                  f"({worst:.1f}x the tolerance)")
-            return 0
-        sys.exit(f"FAIL: the reference without {a.ref_drop} still matches (max |diff| "
-                 f"{err.max():.3g}); the tolerance cannot see that tensor")
-    if worst > 1.0:
-        i = np.unravel_index(np.argmax(err / bound), err.shape)
-        sys.exit(f"FAIL: logit [{i[0]}, {i[1]}] is {got[i]}, reference {ref[i]:.6f} "
-                 f"(|diff| {err[i]:.3g} > {bound[i]:.3g}); max |diff| {err.max():.3g}")
+        return logits_check.expect_out_of_tolerance(
+            err, worst, f"without {a.ref_drop}", f"the reference without {a.ref_drop}",
+            "the tolerance cannot see that tensor")
+    logits_check.require_within(got, ref, err, bound, worst)
 
     ref_greedy = llama_ref.greedy(config, weights, tokens, a.greedy)
-    seq = list(tokens)
-    compared = 0
-    for step, (q, r) in enumerate(zip(quire_greedy, ref_greedy)):
-        row = llama_ref.forward_f64(config, weights, seq)[-1]
-        top2 = np.sort(row)[-2:]
-        if top2[1] - top2[0] < atol + RTOL * abs(top2[1]):
-            print(f"note: near tie at greedy step {step}; compared {compared} steps")
-            break
-        if q != r:
-            sys.exit(f"FAIL: greedy step {step}: quire {quire_greedy}, reference {ref_greedy}")
-        compared += 1
-        seq.append(r)
-    if len(quire_greedy) != a.greedy:
-        sys.exit(f"FAIL: quire printed {len(quire_greedy)} greedy tokens, expected {a.greedy}")
+    compared = logits_check.compare_greedy(
+        tokens, quire_greedy, ref_greedy, a.greedy,
+        lambda seq: llama_ref.forward_f64(config, weights, seq)[-1], atol, RTOL)
     print(f"ok: {a.type} {a.shape} tied={a.tied} llama3={a.llama3_rope} kv={a.kv_type}: "
           f"max |diff| {err.max():.3g} (worst {worst:.2f} of tolerance), "
           f"greedy {compared}/{a.greedy} identical")

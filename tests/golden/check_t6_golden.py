@@ -39,6 +39,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import logits_check  # noqa: E402
 import t6_ref  # noqa: E402
 
 ATOL, RTOL = 2e-4, 1e-4
@@ -105,38 +106,18 @@ def main() -> int:
         t6_ref.t6_rope = hf_rope
     cache_dtype = torch.float16 if a.kv_type == "f16" else None
     ref = t6_ref.forward(cfg, sd, tokens, cache_dtype)
-    if got.shape != ref.shape or got.dtype != np.float32:
-        sys.exit(f"FAIL: logits are {got.dtype} {got.shape}, expected float32 {ref.shape}")
     atol = ATOL if a.kv_type == "f32" else KV_F16_ATOL
-    err = np.abs(got.astype(np.float64) - ref)
-    bound = atol + RTOL * np.abs(ref)
-    worst = float(np.max(err / bound))
+    err, bound, worst = logits_check.logits_error(got, ref, atol, RTOL)
     if a.expect_mismatch_hf_rope:
-        if worst > 1.0:
-            print(f"ok: with the Hugging Face RoPE sign the logits differ by up to "
-                  f"{err.max():.3g} ({worst:.1f}x the tolerance)")
-            return 0
-        sys.exit(f"FAIL: the reference with the other RoPE sign still matches (max |diff| "
-                 f"{err.max():.3g}); the comparison cannot see the convention")
-    if worst > 1.0:
-        i = np.unravel_index(np.argmax(err / bound), err.shape)
-        sys.exit(f"FAIL: logit [{i[0]}, {i[1]}] is {got[i]}, reference {ref[i]:.6f} "
-                 f"(|diff| {err[i]:.3g} > {bound[i]:.3g}); max |diff| {err.max():.3g}")
+        return logits_check.expect_out_of_tolerance(
+            err, worst, "with the Hugging Face RoPE sign", "the reference with the other RoPE sign",
+            "the comparison cannot see the convention")
+    logits_check.require_within(got, ref, err, bound, worst)
 
     ref_greedy = t6_ref.greedy(cfg, sd, tokens, a.greedy, cache_dtype)
-    seq, compared = list(tokens), 0
-    for step, (q, r) in enumerate(zip(quire_greedy, ref_greedy)):
-        row = t6_ref.forward(cfg, sd, seq, cache_dtype)[-1]
-        top2 = np.sort(row)[-2:]
-        if top2[1] - top2[0] < atol + RTOL * abs(top2[1]):
-            print(f"note: near tie at greedy step {step}; compared {compared} steps")
-            break
-        if q != r:
-            sys.exit(f"FAIL: greedy step {step}: quire {quire_greedy}, reference {ref_greedy}")
-        compared += 1
-        seq.append(r)
-    if len(quire_greedy) != a.greedy:
-        sys.exit(f"FAIL: quire printed {len(quire_greedy)} greedy tokens, expected {a.greedy}")
+    compared = logits_check.compare_greedy(
+        tokens, quire_greedy, ref_greedy, a.greedy,
+        lambda seq: t6_ref.forward(cfg, sd, seq, cache_dtype)[-1], atol, RTOL)
     print(f"ok: t6 {a.variant} {a.format} weights {a.type} kv {a.kv_type}: max |diff| "
           f"{err.max():.3g} (worst {worst:.2f} of tolerance), greedy {compared}/{a.greedy} "
           f"identical {quire_greedy}")

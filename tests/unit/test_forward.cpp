@@ -10,6 +10,7 @@
 
 #include "engine/model/synthetic_model.h"
 #include "engine/runtime/forward.h"
+#include "forward_helpers.h"
 #include "kernels/q8_act.h"
 #include "kernels/thread_pool.h"
 
@@ -17,46 +18,23 @@ namespace quire::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::make_cache;
+using testing::max_diff;
+using testing::some_tokens;
 
 // Float32 sums in other orders (GEMV vs SGEMM paths, other chunk splits) differ by rounding:
 // logits are O(1..10), so 1e-3 absolute is ~100x the observed differences and far below what a
 // wrong position, cache row or mask would cause.
 constexpr float kTol = 1e-3f;
+constexpr uint32_t kTokenSeed = 12345;
 
 std::shared_ptr<const Model> tiny_model(const std::string& type) {
   SyntheticSpec spec;
   spec.shape = *synthetic_shape("tiny");
   spec.type = type;
   spec.seed = 5;
-  const fs::path dir = fs::temp_directory_path() / "quire_test_forward";
-  fs::create_directories(dir);
-  const fs::path path = dir / (type + ".gguf");
-  EXPECT_TRUE(write_synthetic_llama(path, spec));
-  auto m = Model::load(path);
-  EXPECT_TRUE(m) << (m ? "" : m.error().message);
-  return m ? *m : nullptr;
-}
-
-std::vector<int32_t> some_tokens(int64_t n, int32_t n_vocab) {
-  std::vector<int32_t> t(static_cast<size_t>(n));
-  uint32_t s = 12345;
-  for (int32_t& id : t) {
-    s = s * 1664525u + 1013904223u;
-    id = static_cast<int32_t>(s % static_cast<uint32_t>(n_vocab));
-  }
-  return t;
-}
-
-KvCache make_cache(const Model& m, int64_t n_ctx, kern::KvType type = kern::KvType::f32) {
-  auto c = KvCache::create(kv_cache_config(m.config(), n_ctx, type));
-  EXPECT_TRUE(c);
-  return std::move(*c);
-}
-
-float max_diff(const float* a, const float* b, size_t n) {
-  float d = 0.0f;
-  for (size_t i = 0; i < n; ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
+  const fs::path path = testing::model_dir("quire_test_forward") / (type + ".gguf");
+  return testing::load_written_model(path, bool(write_synthetic_llama(path, spec)));
 }
 
 class ForwardTest : public ::testing::TestWithParam<std::string> {};
@@ -72,7 +50,7 @@ TEST_P(ForwardTest, DecodeOneByOneEqualsBatchedPrefill) {
   auto model = tiny_model(GetParam());
   ASSERT_TRUE(model);
   const int64_t v = model->config().n_vocab;
-  const std::vector<int32_t> tokens = some_tokens(20, static_cast<int32_t>(v));
+  const std::vector<int32_t> tokens = some_tokens(20, static_cast<int32_t>(v), kTokenSeed);
   kern::ThreadPool pool(2);
   CpuForward fwd(model, &pool);
 
@@ -104,7 +82,7 @@ TEST(Forward, ChunkedPrefillEqualsOneShot) {
   const int64_t v = model->config().n_vocab;
   // More than kMaxChunk, so the one-shot run is chunked internally too, at other boundaries.
   const int64_t n = CpuForward::kMaxChunk + 88;
-  const std::vector<int32_t> tokens = some_tokens(n, static_cast<int32_t>(v));
+  const std::vector<int32_t> tokens = some_tokens(n, static_cast<int32_t>(v), kTokenSeed);
   CpuForward fwd(model, nullptr);
 
   KvCache one = make_cache(*model, n);
@@ -177,7 +155,7 @@ TEST(Forward, StopsBetweenChunks) {
   CpuForward fwd(model, nullptr);
   const int64_t n = CpuForward::kMaxChunk + 10;
   const std::vector<int32_t> tokens =
-      some_tokens(n, static_cast<int32_t>(model->config().n_vocab));
+      some_tokens(n, static_cast<int32_t>(model->config().n_vocab), kTokenSeed);
   KvCache cache = make_cache(*model, n, kern::KvType::f16);
   std::stop_source stop;
   std::vector<float> logits;

@@ -11,51 +11,29 @@
 #include "engine/gguf/gguf_writer.h"
 #include "engine/model/synthetic_model.h"
 #include "engine/runtime/forward.h"
+#include "forward_helpers.h"
 #include "kernels/thread_pool.h"
 
 namespace quire::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::make_cache;
+using testing::max_diff;
+using testing::some_tokens;
 
 // Logits are O(1..10); float32 sums in other orders differ by ~1e-5, a wrong mask or position
 // by far more than 1e-3.
 constexpr float kTol = 1e-3f;
+constexpr uint32_t kTokenSeed = 777;
 
 std::shared_ptr<const Model> tiny_model() {
   SyntheticSpec spec;
   spec.shape = *synthetic_shape("tiny");
   spec.type = "f32";
   spec.seed = 11;
-  const fs::path dir = fs::temp_directory_path() / "quire_test_forward_attention";
-  fs::create_directories(dir);
-  EXPECT_TRUE(write_synthetic_llama(dir / "tiny.gguf", spec));
-  auto m = Model::load(dir / "tiny.gguf");
-  EXPECT_TRUE(m) << (m ? "" : m.error().message);
-  return m ? *m : nullptr;
-}
-
-std::vector<int32_t> some_tokens(int64_t n, int64_t n_vocab) {
-  std::vector<int32_t> t(static_cast<size_t>(n));
-  uint32_t s = 777;
-  for (int32_t& id : t) {
-    s = s * 1664525u + 1013904223u;
-    id = static_cast<int32_t>(s % static_cast<uint32_t>(n_vocab));
-  }
-  return t;
-}
-
-KvCache make_cache(const Model& m, int64_t n_ctx) {
-  auto c = KvCache::create(kv_cache_config(m.config(), n_ctx, kern::KvType::f32));
-  EXPECT_TRUE(c);
-  return std::move(*c);
-}
-
-float max_diff(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float d = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) d = std::max(d, std::abs(a[i] - b[i]));
-  return d;
+  const fs::path path = testing::model_dir("quire_test_forward_attention") / "tiny.gguf";
+  return testing::load_written_model(path, bool(write_synthetic_llama(path, spec)));
 }
 
 // All logits of `tokens` run through `fwd` in one call on a fresh cache of n_ctx.
@@ -77,7 +55,7 @@ TEST(ForwardAttention, TensorizedWithOneDimGivesTheLogitsOfFull) {
   auto model = tiny_model();
   ASSERT_TRUE(model);
   kern::ThreadPool pool(2);
-  const auto tokens = some_tokens(30, model->config().n_vocab);
+  const auto tokens = some_tokens(30, model->config().n_vocab, kTokenSeed);
   CpuForward full(model, &pool);
   const auto want = all_logits(full, *model, tokens, 64);
   for (auto variant : {kern::TensorVariant::complete, kern::TensorVariant::cone}) {
@@ -93,7 +71,7 @@ TEST(ForwardAttention, TensorizedDecodeEqualsPrefill) {
   auto model = tiny_model();
   ASSERT_TRUE(model);
   const int64_t v = model->config().n_vocab;
-  const auto tokens = some_tokens(30, v);
+  const auto tokens = some_tokens(30, v, kTokenSeed);
   for (auto variant : {kern::TensorVariant::complete, kern::TensorVariant::cone}) {
     CpuForward batch(model, nullptr, tensorized(AttentionMode::tensorized, {{4, 8}}, variant));
     const auto want = all_logits(batch, *model, tokens, 32);
@@ -115,7 +93,7 @@ TEST(ForwardAttention, HybridIsTensorizedUntilThePrefillEnds) {
   auto model = tiny_model();
   ASSERT_TRUE(model);
   const int64_t v = model->config().n_vocab;
-  const auto tokens = some_tokens(24, v);
+  const auto tokens = some_tokens(24, v, kTokenSeed);
   const auto prefill = std::span(tokens).first(20);
   CpuForward tens(model, nullptr, tensorized(AttentionMode::tensorized, {{4, 8}}));
   const auto want = all_logits(tens, *model, prefill, 32);
@@ -146,7 +124,7 @@ TEST(ForwardAttention, HybridIsTensorizedUntilThePrefillEnds) {
 TEST(ForwardAttention, StatesRefuseACacheTheyDoNotFollowAndDimsTooSmall) {
   auto model = tiny_model();
   ASSERT_TRUE(model);
-  const auto tokens = some_tokens(10, model->config().n_vocab);
+  const auto tokens = some_tokens(10, model->config().n_vocab, kTokenSeed);
   CpuForward fwd(model, nullptr, tensorized(AttentionMode::tensorized, {{2, 8}}));
   KvCache cache = make_cache(*model, 32);
   std::vector<float> logits;

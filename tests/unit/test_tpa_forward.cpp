@@ -14,14 +14,19 @@
 #include "engine/runtime/forward.h"
 #include "engine/runtime/session.h"
 #include "engine/runtime/snapshot.h"
+#include "forward_helpers.h"
 #include "kernels/thread_pool.h"
 
 namespace quire::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::make_cache;
+using testing::max_diff;
+using testing::some_tokens;
 
 constexpr float kTol = 1e-3f;  // float32 sums in other orders; logits are O(1..10)
+constexpr uint32_t kTokenSeed = 777;
 
 std::shared_ptr<const Model> t6_model(int64_t rank_q, const std::string& name) {
   SyntheticT6Spec spec;
@@ -29,35 +34,8 @@ std::shared_ptr<const Model> t6_model(int64_t rank_q, const std::string& name) {
   spec.rank_k = 2;
   spec.rank_v = rank_q == 0 ? 3 : 2;  // KV-only also covers unequal K / V ranks (padded rows)
   spec.seed = 11;
-  const fs::path dir = fs::temp_directory_path() / "quire_test_tpa";
-  fs::create_directories(dir);
-  const fs::path path = dir / (name + ".gguf");
-  EXPECT_TRUE(write_synthetic_t6(path, spec));
-  auto m = Model::load(path);
-  EXPECT_TRUE(m) << (m ? "" : m.error().message);
-  return m ? *m : nullptr;
-}
-
-std::vector<int32_t> some_tokens(int64_t n, int32_t n_vocab) {
-  std::vector<int32_t> t(static_cast<size_t>(n));
-  uint32_t s = 777;
-  for (int32_t& id : t) {
-    s = s * 1664525u + 1013904223u;
-    id = static_cast<int32_t>(s % static_cast<uint32_t>(n_vocab));
-  }
-  return t;
-}
-
-KvCache make_cache(const Model& m, int64_t n_ctx, kern::KvType type = kern::KvType::f32) {
-  auto c = KvCache::create(kv_cache_config(m.config(), n_ctx, type));
-  EXPECT_TRUE(c);
-  return std::move(*c);
-}
-
-float max_diff(const float* a, const float* b, int64_t n) {
-  float d = 0.0f;
-  for (int64_t i = 0; i < n; ++i) d = std::max(d, std::fabs(a[i] - b[i]));
-  return d;
+  const fs::path path = testing::model_dir("quire_test_tpa") / (name + ".gguf");
+  return testing::load_written_model(path, bool(write_synthetic_t6(path, spec)));
 }
 
 class TpaForward : public ::testing::TestWithParam<int64_t> {};  // rank_q; 0: KV-only
@@ -79,7 +57,7 @@ TEST_P(TpaForward, DecodeEqualsPrefillRows) {
   auto model = t6_model(GetParam(), "dec" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
   const int64_t n = 24, nv = model->config().n_vocab;
-  const auto tokens = some_tokens(n, int32_t(nv));
+  const auto tokens = some_tokens(n, int32_t(nv), kTokenSeed);
   kern::ThreadPool pool(2);
   for (kern::KvType type : {kern::KvType::f32, kern::KvType::f16}) {
     CpuForward batch_fw(model, &pool);
@@ -100,7 +78,7 @@ TEST_P(TpaForward, ChunkSplitsDoNotMatter) {
   auto model = t6_model(GetParam(), "chunk" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
   const int64_t nv = model->config().n_vocab;
-  const auto tokens = some_tokens(40, int32_t(nv));
+  const auto tokens = some_tokens(40, int32_t(nv), kTokenSeed);
   CpuForward fw(model, nullptr);
   KvCache one = make_cache(*model, 64);
   std::vector<float> whole, part;
@@ -116,7 +94,7 @@ TEST_P(TpaForward, SingleDimTensorizedEqualsFactorPath) {
   auto model = t6_model(GetParam(), "tens" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
   const int64_t nv = model->config().n_vocab;
-  const auto tokens = some_tokens(20, int32_t(nv));
+  const auto tokens = some_tokens(20, int32_t(nv), kTokenSeed);
   CpuForward full(model, nullptr);
   KvCache c1 = make_cache(*model, 32);
   std::vector<float> want, got;
@@ -144,7 +122,7 @@ TEST_P(TpaForward, HybridDecodesFromTheFactorCache) {
   auto model = t6_model(GetParam(), "hyb" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
   const int64_t nv = model->config().n_vocab;
-  const auto tokens = some_tokens(16, int32_t(nv));
+  const auto tokens = some_tokens(16, int32_t(nv), kTokenSeed);
   CpuForward full(model, nullptr);
   KvCache c1 = make_cache(*model, 32);
   std::vector<float> want, got;
@@ -172,7 +150,7 @@ TEST_P(TpaForward, SnapshotRoundTripContinuesTheSame) {
   auto a = Session::create(model, sc);
   ASSERT_TRUE(a);
   EXPECT_EQ(config_fingerprint((*a)->config()), "kv_type=f16;kv_layout=tpa_factors");
-  const auto tokens = some_tokens(12, int32_t(model->config().n_vocab));
+  const auto tokens = some_tokens(12, int32_t(model->config().n_vocab), kTokenSeed);
   ASSERT_TRUE((*a)->prefill(std::span(tokens).first(10)));
   const fs::path path = fs::temp_directory_path() / "quire_test_tpa" /
                         ("snap" + std::to_string(GetParam()) + ".qsnap");
