@@ -11,7 +11,6 @@
 
 #include <filesystem>
 
-#include "engine/model/synthetic_model.h"
 #include "ui/ask_backend.h"
 #include "ui/chat_panel.h"
 #include "ui/main_window.h"
@@ -58,14 +57,8 @@ class TestAskBackend : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    auto shape = quire::engine::synthetic_shape("tiny");
-    QVERIFY(shape);
-    quire::engine::SyntheticSpec spec;
-    spec.shape = *shape;
-    spec.type = "q8_0";
-    spec.seed = 1;
     model_ = dir_.filePath(QStringLiteral("tiny.gguf"));
-    QVERIFY(quire::engine::write_synthetic_llama(model_.toStdString(), spec));
+    QVERIFY(t::write_tiny_model(model_, "q8_0", 1));
     QStringList notes;
     for (int i = 1; i <= 8; ++i) {
       notes << QStringLiteral("# Part %1").arg(i) << QString()

@@ -24,7 +24,6 @@
 
 #include "app/store/batch_repo.h"
 #include "app/store/database.h"
-#include "engine/model/synthetic_model.h"
 #include "ui/batch_dialog.h"
 #include "ui/batch_runner.h"
 #include "ui/main_window.h"
@@ -94,14 +93,8 @@ class TestBatchDialog : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    auto shape = quire::engine::synthetic_shape("tiny");
-    QVERIFY(shape);
-    quire::engine::SyntheticSpec spec;
-    spec.shape = *shape;
-    spec.type = "q8_0";
-    spec.seed = 1;
     model_ = dir_.filePath(QStringLiteral("tiny.gguf"));
-    QVERIFY(quire::engine::write_synthetic_llama(model_.toStdString(), spec));
+    QVERIFY(t::write_tiny_model(model_, "q8_0", 1));
     folder_ = dir_.filePath(QStringLiteral("reports"));
     QVERIFY(QDir().mkpath(folder_));
     for (const char* name : {"alpha.txt", "beta.txt", "gamma.txt"}) {

@@ -10,8 +10,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "engine/model/synthetic_model.h"
 #include "ui/model_manager_dialog.h"
+#include "ui_test_files.h"
 
 using quire::ui::AppSettings;
 using quire::ui::ModelManagerDialog;
@@ -39,13 +39,8 @@ class TestModelManager : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    auto shape = quire::engine::synthetic_shape("tiny");
-    QVERIFY(shape);
-    quire::engine::SyntheticSpec spec;
-    spec.shape = *shape;
-    spec.type = "f32";
     model_ = dir_.filePath(QStringLiteral("tiny-f32.gguf"));
-    QVERIFY(quire::engine::write_synthetic_llama(model_.toStdString(), spec));
+    QVERIFY(quire::ui::testing::write_tiny_model(model_, "f32"));
     QFile junk(dir_.filePath(QStringLiteral("broken.gguf")));
     QVERIFY(junk.open(QIODevice::WriteOnly));
     junk.write("not a gguf file");

@@ -6,6 +6,8 @@
 #include <QPainter>
 #include <QPdfWriter>
 
+#include "engine/model/synthetic_model.h"
+
 namespace quire::ui::testing {
 
 bool write_text_file(const QString& path, const QStringList& lines) {
@@ -50,6 +52,16 @@ bool write_code_folder(const QString& dir, int files) {
     }
   }
   return true;
+}
+
+bool write_tiny_model(const QString& path, const char* type, uint64_t seed) {
+  auto shape = engine::synthetic_shape("tiny");
+  if (!shape) return false;
+  engine::SyntheticSpec spec;
+  spec.shape = *shape;
+  spec.type = type;
+  spec.seed = seed;
+  return engine::write_synthetic_llama(path.toStdString(), spec).ok();
 }
 
 }  // namespace quire::ui::testing
