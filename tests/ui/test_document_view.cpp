@@ -47,6 +47,15 @@ class TestDocumentView : public QObject {
     return loaded[0][0].value<std::shared_ptr<const LoadedDocument>>();
   }
 
+  // Shows `doc` in `view` at width x height and waits until the window is exposed.
+  static bool show(DocumentView& view, const std::shared_ptr<const LoadedDocument>& doc,
+                   int width, int height) {
+    view.resize(width, height);
+    view.set_document(doc);
+    view.show();
+    return QTest::qWaitForWindowExposed(&view);
+  }
+
   QStringList pdf_pages() const {
     QStringList pages;
     for (int p = 1; p <= 5; ++p) {
@@ -69,10 +78,7 @@ class TestDocumentView : public QObject {
     QVERIFY(doc->pdf);
 
     DocumentView view;
-    view.resize(700, 500);
-    view.set_document(doc);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(show(view, doc, 700, 500));
     QVERIFY(view.showing_pages());
     QCOMPARE(view.pdf_view()->page_count(), 5);
     QCOMPARE(view.pdf_view()->current_page(), 1);
@@ -92,10 +98,7 @@ class TestDocumentView : public QObject {
     auto doc = open(path);
     QVERIFY(doc);
     DocumentView view;
-    view.resize(700, 500);
-    view.set_document(doc);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(show(view, doc, 700, 500));
 
     QVERIFY(view.show_location(Location{3, {}, 0, QStringLiteral("Marker3")}));
     QCOMPARE(view.pdf_view()->current_page(), 3);
@@ -118,10 +121,7 @@ class TestDocumentView : public QObject {
     auto doc = open(path);
     QVERIFY(doc);
     DocumentView view;
-    view.resize(700, 500);
-    view.set_document(doc);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(show(view, doc, 700, 500));
     view.pdf_view()->go_to_page(2);
     const int width = view.pdf_view()->page_widget(2)->width();
     view.pdf_view()->zoom_in();
@@ -138,10 +138,7 @@ class TestDocumentView : public QObject {
     auto doc = open(path);
     QVERIFY(doc);
     DocumentView view;
-    view.resize(600, 400);
-    view.set_document(doc);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(show(view, doc, 600, 400));
     QVERIFY(!view.showing_pages());
     auto* text = view.text_view();
     QCOMPARE(text->document()->findBlockByNumber(320).text(), QStringLiteral("line 321: needle"));

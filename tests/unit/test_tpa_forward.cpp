@@ -40,6 +40,18 @@ std::shared_ptr<const Model> t6_model(int64_t rank_q, const std::string& name) {
 
 class TpaForward : public ::testing::TestWithParam<int64_t> {};  // rank_q; 0: KV-only
 
+// Logits of every position of `tokens` run at once on a fresh 32-token cache under `ac`; empty
+// (with a test failure) when the run fails.
+std::vector<float> all_logits(const std::shared_ptr<const Model>& model,
+                              const std::vector<int32_t>& tokens, const AttentionConfig& ac = {}) {
+  CpuForward fw(model, nullptr, ac);
+  KvCache cache = make_cache(*model, 32);
+  std::vector<float> logits;
+  auto ok = fw.run(cache, tokens, true, logits);
+  EXPECT_TRUE(ok) << ok.error().message;
+  return ok ? logits : std::vector<float>{};
+}
+
 TEST_P(TpaForward, ConfigReadsRanks) {
   auto model = t6_model(GetParam(), "cfg" + std::to_string(GetParam()));
   ASSERT_TRUE(model);
@@ -95,23 +107,18 @@ TEST_P(TpaForward, SingleDimTensorizedEqualsFactorPath) {
   ASSERT_TRUE(model);
   const int64_t nv = model->config().n_vocab;
   const auto tokens = some_tokens(20, int32_t(nv), kTokenSeed);
-  CpuForward full(model, nullptr);
-  KvCache c1 = make_cache(*model, 32);
-  std::vector<float> want, got;
-  ASSERT_TRUE(full.run(c1, tokens, true, want));
+  const std::vector<float> want = all_logits(model, tokens);
+  ASSERT_FALSE(want.empty());
   AttentionConfig ac;
   ac.mode = AttentionMode::tensorized;
   ac.dims.n = {32};
-  CpuForward tens(model, nullptr, ac);
-  KvCache c2 = make_cache(*model, 32);
-  auto ok = tens.run(c2, tokens, true, got);
-  ASSERT_TRUE(ok) << ok.error().message;
+  std::vector<float> got = all_logits(model, tokens, ac);
+  ASSERT_EQ(got.size(), want.size());
   EXPECT_LT(max_diff(want.data(), got.data(), int64_t(want.size())), kTol);
   // A real folding (two hops) is a different attention: the logits move, yet stay finite.
   ac.dims.n = {4, 8};
-  CpuForward folded(model, nullptr, ac);
-  KvCache c3 = make_cache(*model, 32);
-  ASSERT_TRUE(folded.run(c3, tokens, true, got));
+  got = all_logits(model, tokens, ac);
+  ASSERT_EQ(got.size(), want.size());
   for (float x : got) ASSERT_TRUE(std::isfinite(x));
   EXPECT_GT(max_diff(want.data(), got.data(), int64_t(want.size())), kTol);
 }
@@ -123,10 +130,9 @@ TEST_P(TpaForward, HybridDecodesFromTheFactorCache) {
   ASSERT_TRUE(model);
   const int64_t nv = model->config().n_vocab;
   const auto tokens = some_tokens(16, int32_t(nv), kTokenSeed);
-  CpuForward full(model, nullptr);
-  KvCache c1 = make_cache(*model, 32);
-  std::vector<float> want, got;
-  ASSERT_TRUE(full.run(c1, tokens, true, want));
+  const std::vector<float> want = all_logits(model, tokens);
+  ASSERT_FALSE(want.empty());
+  std::vector<float> got;
   AttentionConfig ac;
   ac.mode = AttentionMode::hybrid;
   ac.dims.n = {32};
