@@ -3,16 +3,21 @@
 // context, printed as one table. Not run by ctest (speed is measured, never asserted).
 //
 //   bench_tpa [--ctx 4096,32768,131072] [--steps 8] [--threads 0] [--layers 4]
+//             [--part all|models|kernel]
 //
 // Models (synthetic, random weights, f32 matrices so that no quantized GEMV dominates): width
 // 768, 12 heads of 64, ff 2048, vocab 512; "mha" 12 kv heads, "gqa" 4 kv heads, "t6" ranks
 // q 6 / k 2 / v 2 (T6's defaults). The cache is f16 for all three and is filled to the context
 // with random rows (their values do not change the work), so no long prefill is needed; then
 // `steps` single tokens are decoded and the median step time is reported as tokens/s.
+// A second table ("kernel") times the attention op alone for one decode token over the same t6
+// layer shape and f16 rows: kern::cpu and, in a CUDA build with a device, kern::cuda (the CUDA
+// column is omitted with a line saying why otherwise); tokens/s there counts `layers` calls.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -23,7 +28,13 @@
 #include "engine/model/synthetic_model.h"
 #include "engine/model/synthetic_t6.h"
 #include "engine/runtime/forward.h"
+#include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
+#include "kernels/tpa.h"
+
+#ifdef QUIRE_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
 
 namespace {
 
@@ -35,6 +46,7 @@ struct Options {
   int steps = 8;
   int threads = 0;
   int64_t layers = 4;
+  std::string part = "all";  // "models", "kernel" or both
 };
 
 Options parse(int argc, char** argv) {
@@ -51,6 +63,8 @@ Options parse(int argc, char** argv) {
       o.threads = std::stoi(value);
     } else if (key == "--layers") {
       o.layers = std::stoll(value);
+    } else if (key == "--part") {
+      o.part = value;
     }
   }
   return o;
@@ -104,10 +118,117 @@ void bench(const std::string& label, const fs::path& path, const Options& o, ker
   }
 }
 
+// The t6 layer of the models table, for the kernel table.
+const kern::TpaShape kT6Shape{12, 64, 6, 2, 2};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+#ifdef QUIRE_HAVE_CUDA
+// Median seconds of one kern::cuda::tpa_decode_attention call (one query over ctx f16 rows),
+// timed with CUDA events after one warm-up call; negative when a CUDA call failed.
+double time_cuda(const std::vector<uint16_t>& k, const std::vector<uint16_t>& v,
+                 const std::vector<float>& q, int64_t ctx, int steps) {
+  void *dk = nullptr, *dv = nullptr, *dq = nullptr, *dout = nullptr;
+  const size_t row_bytes = k.size() * sizeof(uint16_t);
+  const size_t out_bytes = size_t(kT6Shape.n_head * kT6Shape.head_dim) * sizeof(float);
+  cudaEvent_t start = nullptr, stop = nullptr;
+  bool ok = cudaMalloc(&dk, row_bytes) == cudaSuccess && cudaMalloc(&dv, row_bytes) == cudaSuccess &&
+            cudaMalloc(&dq, q.size() * sizeof(float)) == cudaSuccess &&
+            cudaMalloc(&dout, out_bytes) == cudaSuccess &&
+            cudaMemcpy(dk, k.data(), row_bytes, cudaMemcpyHostToDevice) == cudaSuccess &&
+            cudaMemcpy(dv, v.data(), row_bytes, cudaMemcpyHostToDevice) == cudaSuccess &&
+            cudaMemcpy(dq, q.data(), q.size() * sizeof(float), cudaMemcpyHostToDevice) ==
+                cudaSuccess &&
+            cudaEventCreate(&start) == cudaSuccess && cudaEventCreate(&stop) == cudaSuccess;
+  const float scale = 1.0f / std::sqrt(float(kT6Shape.head_dim));
+  std::vector<double> times;
+  for (int s = -1; ok && s < steps; ++s) {  // s = -1: warm-up, not timed
+    cudaEventRecord(start);
+    kern::cuda::tpa_decode_attention(kern::Exec{}, static_cast<float*>(dout),
+                                     static_cast<const float*>(dq), dk, dv, kern::KvType::f16,
+                                     kT6Shape, 1, ctx, scale);
+    cudaEventRecord(stop);
+    float ms = 0.0f;
+    ok = cudaGetLastError() == cudaSuccess && cudaEventSynchronize(stop) == cudaSuccess &&
+         cudaEventElapsedTime(&ms, start, stop) == cudaSuccess;
+    if (s >= 0) times.push_back(double(ms) * 1e-3);
+  }
+  for (void* d : {dk, dv, dq, dout}) cudaFree(d);
+  if (start != nullptr) cudaEventDestroy(start);
+  if (stop != nullptr) cudaEventDestroy(stop);
+  return ok ? median(times) : -1.0;
+}
+#endif
+
+// The kernel table: one t6 layer's attention for one decode token at each context.
+void bench_kernel(const Options& o, kern::ThreadPool& pool) {
+  const kern::TpaShape& s = kT6Shape;
+  std::string cuda_note;
+#ifdef QUIRE_HAVE_CUDA
+  const bool use_cuda = kern::cuda::device_count() > 0;
+  if (!use_cuda) cuda_note = "cuda column omitted: no CUDA device";
+#else
+  const bool use_cuda = false;
+  cuda_note = "cuda column omitted: built without CUDA (configure with -DQUIRE_CUDA=ON)";
+#endif
+  fmt::print("\nattention kernel only: tpa_decode_attention, 1 query, t6 layer (12 heads of 64, "
+             "ranks 6/2/2), f16 rows, median of {} calls; tokens/s = 1 / ({} layers x call)\n",
+             o.steps, o.layers);
+  if (!cuda_note.empty()) fmt::print("{}\n", cuda_note);
+  fmt::print("{:>7}  {:>10}  {:>12}", "context", "cpu ms", "cpu tokens/s");
+  if (use_cuda) fmt::print("  {:>10}  {:>13}", "cuda ms", "cuda tokens/s");
+  fmt::print("\n");
+  std::mt19937 gen(2);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> q(size_t(s.query_elems()));
+  for (float& x : q) x = nd(gen);
+  const float scale = 1.0f / std::sqrt(float(s.head_dim));
+  for (int64_t ctx : o.ctx) {
+    const int64_t row = s.row_elems();
+    std::vector<float> rowf(static_cast<size_t>(row));
+    std::vector<uint16_t> k(size_t(ctx * row)), v(size_t(ctx * row));  // f16: 2 bytes each
+    for (int64_t m = 0; m < ctx; ++m) {
+      for (float& x : rowf) x = nd(gen);
+      kern::kv_encode_row(kern::KvType::f16, rowf.data(), k.data() + m * row, row);
+      kern::kv_encode_row(kern::KvType::f16, rowf.data(), v.data() + m * row, row);
+    }
+    std::vector<float> out(size_t(s.n_head * s.head_dim));
+    std::vector<double> times;
+    for (int step = 0; step < o.steps; ++step) {
+      const auto t0 = std::chrono::steady_clock::now();
+      kern::cpu::tpa_decode_attention(kern::Exec{&pool, nullptr}, out.data(), q.data(), k.data(),
+                                      v.data(), kern::KvType::f16, s, 1, ctx, scale);
+      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const double cpu = median(times);
+    fmt::print("{:>7}  {:>10.3f}  {:>12.1f}", ctx, cpu * 1e3, 1.0 / (cpu * double(o.layers)));
+#ifdef QUIRE_HAVE_CUDA
+    if (use_cuda) {
+      const double gpu = time_cuda(k, v, q, ctx, o.steps);
+      if (gpu < 0.0) {
+        fmt::print("  cuda failed: {}", cudaGetErrorString(cudaGetLastError()));
+      } else {
+        fmt::print("  {:>10.3f}  {:>13.1f}", gpu * 1e3, 1.0 / (gpu * double(o.layers)));
+      }
+    }
+#endif
+    fmt::print("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
+  kern::ThreadPool pool(o.threads);
+  if (o.part == "kernel") {
+    fmt::print("{} threads\n", pool.size());
+    bench_kernel(o, pool);
+    return 0;
+  }
   const fs::path dir = fs::temp_directory_path() / "quire_bench_tpa";
   fs::create_directories(dir);
   SyntheticSpec llama;
@@ -128,7 +249,6 @@ int main(int argc, char** argv) {
   t6.n_ctx = 131072 + 64;
   if (!write_synthetic_t6(dir / "t6.gguf", t6)) return 1;
 
-  kern::ThreadPool pool(o.threads);
   fmt::print("{} layers, width 768, 12 heads of 64, f16 KV cache, {} threads, median of {} "
              "decode steps\n", o.layers, pool.size(), o.steps);
   fmt::print("{:<5} {:>7}  {:>10}  {:>10}  {:>9}  {:>8}\n", "model", "context", "KV B/token",
@@ -136,5 +256,6 @@ int main(int argc, char** argv) {
   bench("mha", dir / "mha.gguf", o, pool);
   bench("gqa", dir / "gqa.gguf", o, pool);
   bench("t6", dir / "t6.gguf", o, pool);
+  if (o.part == "all") bench_kernel(o, pool);
   return 0;
 }
