@@ -57,8 +57,8 @@ namespace cpu {
 QUIRE_TPA_OPS
 }  // namespace cpu
 
-// Defined by quire_kernels_cuda once the CUDA kernel lands; declared here so the three
-// signatures cannot drift apart.
+// Defined by quire_kernels_cuda (kernels/cuda/tpa_attention.cu, device pointers, Exec::stream);
+// declared here so the three signatures cannot drift apart.
 namespace cuda {
 QUIRE_TPA_OPS
 }  // namespace cuda
