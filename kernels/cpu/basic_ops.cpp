@@ -4,12 +4,15 @@
 // vectorizes the inner loops (swiglu and add treat each element as a one-element "row").
 // Parallelization: rows are split over Exec::pool; OpenBLAS uses its own threads for GEMM.
 // Numerics: float accumulation (vectorized, so summation order differs from ref; tests allow
-// a relative tolerance of a few ulps times sqrt(n)). softmax subtracts the row max.
+// a relative tolerance of a few ulps times sqrt(n)). softmax subtracts the row max. swiglu
+// uses fast_exp (a few ulp, vectorizes; fast_exp.h) as a libm call per element kept it scalar.
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/avx2_clones.h"
+#include "kernels/cpu/fast_exp.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
 
@@ -26,6 +29,12 @@ void for_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
   } else {
     ex.pool->parallel_for(rows, grain, fn);
   }
+}
+
+// gate[i] = silu(gate[i]) * up[i] for i < n.
+QUIRE_AVX2_CLONES
+void swiglu_span(float* __restrict gate, const float* __restrict up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + fast_exp(-gate[i])) * up[i];
 }
 
 }  // namespace
@@ -70,7 +79,7 @@ void softmax(const Exec& ex, float* x, int64_t rows, int64_t n) {
 
 void swiglu(const Exec& ex, float* gate, const float* up, int64_t n) {
   for_rows(ex, n, 16, [=](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    swiglu_span(gate + begin, up + begin, end - begin);
   });
 }
 
