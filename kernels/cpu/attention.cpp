@@ -164,8 +164,17 @@ void tile_pv_row(float* __restrict acc, const float* __restrict p, const float* 
 QUIRE_AVX2_CLONES
 void softmax_step(float* __restrict s, int64_t n_valid, float& m, float& l,
                   float* __restrict acc, int64_t head_dim) {
-  float tile_max = s[0];
-  for (int64_t j = 1; j < n_valid; ++j) tile_max = std::max(tile_max, s[j]);
+  // Eight running maxima in one vector (GCC does not vectorize a float max reduction: it may
+  // not reorder it); max is exact, so the order does not change the result.
+  f32x8 lane_max = f32x8{} - INFINITY;
+  int64_t j8 = 0;
+  for (; j8 + 8 <= n_valid; j8 += 8) {
+    const f32x8 x = at8(s + j8);
+    lane_max = lane_max < x ? x : lane_max;
+  }
+  float tile_max = lane_max[0];
+  for (int e = 1; e < 8; ++e) tile_max = std::max(tile_max, lane_max[e]);
+  for (int64_t j = j8; j < n_valid; ++j) tile_max = std::max(tile_max, s[j]);
   const float m_new = std::max(m, tile_max);
   const float alpha = fast_exp(m - m_new);  // 0 on the first tile (m = -inf)
   float sum = 0.0f;
