@@ -1,23 +1,31 @@
 // kern::cpu::attention: exact causal attention, flash-attention-2 style.
-// Algorithm: a task owns a tile of queries and one kv head, i.e. every query head of that GQA
-// group (rows = tile queries x n_rep heads, so each K/V tile is decoded once for all of them).
-// It walks key tiles of kTk up to its last query's position: decodes K transposed [head_dim,
-// kTk] and V [kTk, head_dim] into f32 scratch, computes the tile's scores for all rows, and folds
-// them into a running max m, running sum l and unnormalized accumulator (online softmax:
-// rescale by exp(m_old - m_new)). Memory is O(rows x head_dim + rows x kTk); no n_q x n_kv matrix.
-// Scores (rows x keys) and P.V (rows x head_dim) run in register-blocked micro-kernels of
-// kRowBlock x kColBlock floats, so each loaded K or V vector is used by several rows.
-// Keys after a query's position are never read for it (loops stop at its last visible key), so
-// its output does not depend on them, bit for bit.
-// Parallelization: tasks (query tile, kv head) over Exec::pool. Decode (n_q == 1) has too few
-// tasks, so long caches are split into key chunks whose partial (m, l, acc) merge by log-sum-exp.
-// Numerics: f32 accumulation; the micro-kernels' inner loops have fixed trip counts and no
-// reduction, so the compiler vectorizes them; x86-64 gets AVX2 clones picked at load time.
+// Algorithm: a query tile is tq queries of one kv head, i.e. every query head of that GQA group
+// (rows = tile queries x n_rep heads). Key tiles of kTk keys are decoded into f32 scratch, K
+// transposed [head_dim, kTk] and V [kTk, head_dim]; per query tile, each key tile's scores are
+// folded into a running max m, running sum l and unnormalized accumulator (online softmax:
+// rescale by exp(m_old - m_new)). Memory is O(rows x head_dim + rows x kTk) per query tile; no
+// n_q x n_kv matrix. Prefill: a task owns one kv head and a group of query tiles and walks the
+// key tiles once, applying each decoded tile to every query tile of the group that sees it, so a
+// key is decoded once per group rather than once per query tile (for 512 queries, 8 tiles: 4.5x
+// fewer decodes). Scores (rows x keys) and P.V (rows x head_dim) run in register-blocked
+// micro-kernels of kRowBlock x kColBlock floats, so each loaded K or V vector is used by several
+// rows. Keys after a query's position are never read for it (loops stop at its last visible
+// key), so its output does not depend on them, bit for bit.
+// Parallelization: tasks (group of query tiles, kv head) over Exec::pool; a group takes every
+// G-th tile (G groups per head, G just large enough for 2 tasks per thread) so that the causal
+// work is balanced. Decode (n_q == 1) has too few tasks, so long caches are split into key
+// chunks whose partial (m, l, acc) merge by log-sum-exp.
+// Numerics: f32 accumulation; every row folds its key tiles in the same order whatever the
+// grouping, so results do not depend on the thread count. The micro-kernels' inner loops have
+// fixed trip counts and no reduction, so the compiler vectorizes them; exp is fast_exp (a few
+// ulp); x86-64 gets AVX2 clones picked at load time.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/avx2_clones.h"
+#include "kernels/cpu/fast_exp.h"
 #include "kernels/kernels.h"
 #include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
@@ -42,24 +50,32 @@ struct Problem {
   float scale;
 };
 
-// Online-softmax state of a task's query rows and its tile scratch. Row counts are padded to
-// kRowBlock so that the register-blocked micro-kernels may read whole blocks (padding is zero).
+// Online-softmax state of one query tile. Row counts are padded to kRowBlock so that the
+// register-blocked micro-kernels may read whole blocks (padding is zero).
 struct RowState {
   std::vector<float> qs;    // [rows_padded, head_dim] queries times scale
   std::vector<float> m;     // [rows] running max
   std::vector<float> l;     // [rows] running sum of exp(score - m)
   std::vector<float> acc;   // [rows_padded, head_dim] unnormalized output
-  std::vector<float> kt;    // [head_dim, kTk] the K tile, transposed; columns >= nk are zero
-  std::vector<float> vt;    // [kTk, head_dim] the V tile
-  std::vector<float> row;   // [head_dim] decode buffer
-  std::vector<float> s;     // [rows_padded, kTk] scores, then probabilities
 
   RowState(int64_t rows, int64_t head_dim)
       : qs(size_t(padded(rows) * head_dim)), m(size_t(rows)), l(size_t(rows)),
-        acc(size_t(padded(rows) * head_dim)), kt(size_t(head_dim * kTk)),
-        vt(size_t(kTk * head_dim)), row(size_t(head_dim)), s(size_t(padded(rows) * kTk)) {}
+        acc(size_t(padded(rows) * head_dim)) {}
 
   static int64_t padded(int64_t rows) { return (rows + kRowBlock - 1) / kRowBlock * kRowBlock; }
+};
+
+// A task's decoded key tile and per-tile scratch, shared by the query tiles it serves.
+struct TileScratch {
+  std::vector<float> kt;         // [head_dim, kTk] the K tile, transposed; columns >= nk are 0
+  std::vector<float> vt;         // [kTk, head_dim] the V tile
+  std::vector<float> row;        // [head_dim] decode buffer
+  std::vector<float> s;          // [rows_padded, kTk] scores, then probabilities
+  std::vector<int64_t> n_valid;  // [rows_padded] visible keys of the tile per row
+
+  TileScratch(int64_t rows, int64_t head_dim)
+      : kt(size_t(head_dim * kTk)), vt(size_t(kTk * head_dim)), row(size_t(head_dim)),
+        s(size_t(RowState::padded(rows) * kTk)), n_valid(size_t(RowState::padded(rows))) {}
 };
 
 // Eight floats as one value: GCC/Clang vector extensions, so the same source becomes AVX2 in the
@@ -145,14 +161,25 @@ void tile_pv_row(float* __restrict acc, const float* __restrict p, const float* 
 
 // Online-softmax step of one row over its n_valid visible scores: turns them into
 // exp(s - m_new) in place, updates m and l, and rescales the row's accumulator.
-void softmax_step(float* s, int64_t n_valid, float& m, float& l, float* acc, int64_t head_dim) {
-  float tile_max = s[0];
-  for (int64_t j = 1; j < n_valid; ++j) tile_max = std::max(tile_max, s[j]);
+QUIRE_AVX2_CLONES
+void softmax_step(float* __restrict s, int64_t n_valid, float& m, float& l,
+                  float* __restrict acc, int64_t head_dim) {
+  // Eight running maxima in one vector (GCC does not vectorize a float max reduction: it may
+  // not reorder it); max is exact, so the order does not change the result.
+  f32x8 lane_max = f32x8{} - INFINITY;
+  int64_t j8 = 0;
+  for (; j8 + 8 <= n_valid; j8 += 8) {
+    const f32x8 x = at8(s + j8);
+    lane_max = lane_max < x ? x : lane_max;
+  }
+  float tile_max = lane_max[0];
+  for (int e = 1; e < 8; ++e) tile_max = std::max(tile_max, lane_max[e]);
+  for (int64_t j = j8; j < n_valid; ++j) tile_max = std::max(tile_max, s[j]);
   const float m_new = std::max(m, tile_max);
-  const float alpha = std::exp(m - m_new);  // 0 on the first tile (m = -inf)
+  const float alpha = fast_exp(m - m_new);  // 0 on the first tile (m = -inf)
   float sum = 0.0f;
   for (int64_t j = 0; j < n_valid; ++j) {
-    s[j] = std::exp(s[j] - m_new);
+    s[j] = fast_exp(s[j] - m_new);
     sum += s[j];
   }
   l = l * alpha + sum;
@@ -163,7 +190,7 @@ void softmax_step(float* s, int64_t n_valid, float& m, float& l, float* acc, int
 }
 
 // Decodes keys [j0, j0 + nk) of kv head g into st.kt (transposed) and st.vt.
-void load_tile(const Problem& P, int64_t g, int64_t j0, int64_t nk, RowState& st) {
+void load_tile(const Problem& P, int64_t g, int64_t j0, int64_t nk, TileScratch& st) {
   const int64_t hd = P.head_dim;
   for (int64_t j = 0; j < nk; ++j) {
     const int64_t off = ((j0 + j) * P.n_head_kv + g) * P.row_bytes;
@@ -176,15 +203,13 @@ void load_tile(const Problem& P, int64_t g, int64_t j0, int64_t nk, RowState& st
   }
 }
 
-// Runs queries [i0, i1) of kv head g over keys [k_begin, k_end) (causally clipped per query),
-// leaving each row's (m, l, acc) in st. Row r = (i - i0) * n_rep + rep, head g * n_rep + rep.
-// A row reads only its visible keys' scores and values, which keeps causality exact.
-void attend(const Problem& P, int64_t i0, int64_t i1, int64_t g, int64_t k_begin, int64_t k_end,
-            RowState& st) {
+// Starts the rows of queries [i0, i1) of kv head g: scaled queries, empty softmax state.
+// Row r = (i - i0) * n_rep + rep is head g * n_rep + rep of query i.
+void begin_rows(const Problem& P, int64_t i0, int64_t i1, int64_t g, RowState& st) {
   const int64_t hd = P.head_dim;
   const int64_t rows = (i1 - i0) * P.n_rep;
   const int64_t rows_padded = RowState::padded(rows);
-  // The group's heads of one query are contiguous in q, so the task's rows are too, per query.
+  // The group's heads of one query are contiguous in q, so the tile's rows are too, per query.
   for (int64_t i = i0; i < i1; ++i) {
     const float* src = P.q + (i * P.n_head + g * P.n_rep) * hd;
     float* dst = st.qs.data() + (i - i0) * P.n_rep * hd;
@@ -194,34 +219,68 @@ void attend(const Problem& P, int64_t i0, int64_t i1, int64_t g, int64_t k_begin
   std::fill_n(st.m.begin(), rows, -INFINITY);
   std::fill_n(st.l.begin(), rows, 0.0f);
   std::fill_n(st.acc.begin(), rows_padded * hd, 0.0f);
-  std::vector<int64_t> n_valid(size_t(rows_padded), 0);
+}
+
+// One past the last key that any of the queries [.., i1) sees (query i1 - 1's).
+int64_t visible_end(const Problem& P, int64_t i1) {
+  return std::min(P.n_kv, P.n_kv - P.n_q + i1);
+}
+
+// Folds the decoded key tile [j0, j0 + nk) in ts into the rows of queries [i0, i1); a row reads
+// only its visible keys' scores and values, which keeps causality exact.
+void attend_tile(const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t nk, RowState& st,
+                 TileScratch& ts) {
+  const int64_t hd = P.head_dim;
+  const int64_t rows = (i1 - i0) * P.n_rep;
   const int64_t first_pos = P.n_kv - P.n_q + i0;
-  const int64_t end = std::min(k_end, first_pos + (i1 - i0));
+  const int64_t n_cols = (nk + kColBlock - 1) / kColBlock * kColBlock;
+  tile_scores(ts.s.data(), st.qs.data(), ts.kt.data(), rows, n_cols, hd);
+  // Padding rows never limit a block.
+  std::fill(ts.n_valid.begin() + rows, ts.n_valid.begin() + RowState::padded(rows), nk);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t pos = first_pos + r / P.n_rep;
+    ts.n_valid[size_t(r)] = std::clamp<int64_t>(pos + 1 - j0, 0, nk);
+    if (ts.n_valid[size_t(r)] == 0) continue;
+    softmax_step(ts.s.data() + r * kTk, ts.n_valid[size_t(r)], st.m[size_t(r)],
+                 st.l[size_t(r)], st.acc.data() + r * hd, hd);
+  }
+  for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    // Keys every row of the block sees go through the blocked kernel, the rest row by row.
+    const int64_t common =
+        *std::min_element(ts.n_valid.begin() + r0, ts.n_valid.begin() + r0 + kRowBlock);
+    if (common > 0) {
+      tile_pv_block(st.acc.data() + r0 * hd, ts.s.data() + r0 * kTk, ts.vt.data(), common, hd);
+    }
+    for (int64_t r = r0; r < std::min(rows, r0 + kRowBlock); ++r) {
+      tile_pv_row(st.acc.data() + r * hd, ts.s.data() + r * kTk, ts.vt.data(), common,
+                  ts.n_valid[size_t(r)], hd);
+    }
+  }
+}
+
+// Runs queries [i0, i1) of kv head g over keys [k_begin, k_end) (causally clipped per query),
+// leaving each row's (m, l, acc) in st.
+void attend(const Problem& P, int64_t i0, int64_t i1, int64_t g, int64_t k_begin, int64_t k_end,
+            RowState& st, TileScratch& ts) {
+  begin_rows(P, i0, i1, g, st);
+  const int64_t end = std::min(k_end, visible_end(P, i1));
   for (int64_t j0 = k_begin; j0 < end; j0 += kTk) {
     const int64_t nk = std::min(kTk, end - j0);
-    load_tile(P, g, j0, nk, st);
-    const int64_t n_cols = (nk + kColBlock - 1) / kColBlock * kColBlock;
-    tile_scores(st.s.data(), st.qs.data(), st.kt.data(), rows, n_cols, hd);
-    std::fill(n_valid.begin() + rows, n_valid.end(), nk);  // padding rows never limit a block
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t pos = first_pos + r / P.n_rep;
-      n_valid[size_t(r)] = std::clamp<int64_t>(pos + 1 - j0, 0, nk);
-      if (n_valid[size_t(r)] == 0) continue;
-      softmax_step(st.s.data() + r * kTk, n_valid[size_t(r)], st.m[size_t(r)], st.l[size_t(r)],
-                   st.acc.data() + r * hd, hd);
-    }
-    for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
-      // Keys every row of the block sees go through the blocked kernel, the rest row by row.
-      const int64_t common =
-          *std::min_element(n_valid.begin() + r0, n_valid.begin() + r0 + kRowBlock);
-      if (common > 0) {
-        tile_pv_block(st.acc.data() + r0 * hd, st.s.data() + r0 * kTk, st.vt.data(), common, hd);
-      }
-      for (int64_t r = r0; r < std::min(rows, r0 + kRowBlock); ++r) {
-        tile_pv_row(st.acc.data() + r * hd, st.s.data() + r * kTk, st.vt.data(), common,
-                    n_valid[size_t(r)], hd);
-      }
-    }
+    load_tile(P, g, j0, nk, ts);
+    attend_tile(P, i0, i1, j0, nk, st, ts);
+  }
+}
+
+// Writes out the normalized rows of queries [i0, i1) of kv head g.
+void store_rows(const Problem& P, float* out, int64_t i0, int64_t i1, int64_t g,
+                const RowState& st) {
+  const int64_t hd = P.head_dim;
+  for (int64_t r = 0; r < (i1 - i0) * P.n_rep; ++r) {
+    const int64_t i = i0 + r / P.n_rep, h = g * P.n_rep + r % P.n_rep;
+    float* o = out + (i * P.n_head + h) * hd;
+    const float inv = 1.0f / st.l[size_t(r)];
+    const float* a = st.acc.data() + r * hd;
+    for (int64_t d = 0; d < hd; ++d) o[d] = a[d] * inv;
   }
 }
 
@@ -243,9 +302,10 @@ void attention_split(const Exec& ex, float* out, const Problem& P, int64_t n_chu
   std::vector<float> partial(size_t(n_chunks * P.n_head * stride));
   run_tasks(ex, n_chunks * P.n_head_kv, [&](int64_t begin, int64_t end) {
     RowState st(P.n_rep, hd);
+    TileScratch ts(P.n_rep, hd);
     for (int64_t t = begin; t < end; ++t) {
       const int64_t c = t / P.n_head_kv, g = t % P.n_head_kv;
-      attend(P, 0, 1, g, c * chunk, std::min(P.n_kv, (c + 1) * chunk), st);
+      attend(P, 0, 1, g, c * chunk, std::min(P.n_kv, (c + 1) * chunk), st, ts);
       for (int64_t rep = 0; rep < P.n_rep; ++rep) {
         float* dst = partial.data() + (c * P.n_head + g * P.n_rep + rep) * stride;
         dst[0] = st.m[size_t(rep)];
@@ -287,19 +347,41 @@ void attention(const Exec& ex, float* out, const float* q, const void* k, const 
   }
   const int64_t tq = std::max<int64_t>(1, kRowsPerTask / P.n_rep);
   const int64_t n_tiles = (n_q + tq - 1) / tq;
-  // Later query tiles see more keys; schedule them first so the tail of the pool is short.
-  run_tasks(ex, n_tiles * n_head_kv, [&](int64_t begin, int64_t end) {
-    RowState st(tq * P.n_rep, head_dim);
+  // Enough groups per kv head for two tasks per thread, no more: each group decodes the keys
+  // its tiles see once.
+  const int64_t n_groups =
+      std::clamp<int64_t>((2 * threads + n_head_kv - 1) / n_head_kv, 1, n_tiles);
+  run_tasks(ex, n_groups * n_head_kv, [&](int64_t begin, int64_t end) {
+    TileScratch ts(tq * P.n_rep, head_dim);
+    std::vector<RowState> states;
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t tile = n_tiles - 1 - t / n_head_kv, g = t % n_head_kv;
-      const int64_t i0 = tile * tq, i1 = std::min(n_q, i0 + tq);
-      attend(P, i0, i1, g, 0, n_kv, st);
-      for (int64_t r = 0; r < (i1 - i0) * P.n_rep; ++r) {
-        const int64_t i = i0 + r / P.n_rep, h = g * P.n_rep + r % P.n_rep;
-        float* o = out + (i * n_head + h) * head_dim;
-        const float inv = 1.0f / st.l[size_t(r)];
-        const float* a = st.acc.data() + r * head_dim;
-        for (int64_t d = 0; d < head_dim; ++d) o[d] = a[d] * inv;
+      const int64_t group = t / n_head_kv, g = t % n_head_kv;
+      // Tiles group, group + n_groups, ...: early (short) and late (long) tiles mixed.
+      const int64_t n_mine = (n_tiles - group + n_groups - 1) / n_groups;
+      auto tile_range = [&](int64_t u) {
+        const int64_t i0 = (group + u * n_groups) * tq;
+        return std::pair{i0, std::min(n_q, i0 + tq)};
+      };
+      states.resize(size_t(n_mine), RowState(tq * P.n_rep, head_dim));
+      for (int64_t u = 0; u < n_mine; ++u) {
+        const auto [i0, i1] = tile_range(u);
+        begin_rows(P, i0, i1, g, states[size_t(u)]);
+      }
+      const int64_t end_all = visible_end(P, tile_range(n_mine - 1).second);
+      for (int64_t j0 = 0; j0 < end_all; j0 += kTk) {
+        const int64_t nk_all = std::min(kTk, end_all - j0);
+        load_tile(P, g, j0, nk_all, ts);
+        for (int64_t u = 0; u < n_mine; ++u) {
+          const auto [i0, i1] = tile_range(u);
+          // A tile sees keys up to visible_end; the columns past it are decoded for later tiles
+          // but never read for this one (n_valid clips them), so causality stays exact.
+          const int64_t nk = std::min(nk_all, visible_end(P, i1) - j0);
+          if (nk > 0) attend_tile(P, i0, i1, j0, nk, states[size_t(u)], ts);
+        }
+      }
+      for (int64_t u = 0; u < n_mine; ++u) {
+        const auto [i0, i1] = tile_range(u);
+        store_rows(P, out, i0, i1, g, states[size_t(u)]);
       }
     }
   });

@@ -1,15 +1,17 @@
 // kern::cpu basic ops.
-// Algorithm: matmul is one OpenBLAS SGEMM (C = A * B^T, row-major); rms_norm and softmax are
+// Algorithm: matmul is OpenBLAS SGEMM (C = A * B^T, row-major; cpu/sgemm_pool.h); rms_norm and softmax are
 // row-wise two-pass loops, swiglu and add element-wise loops, written so that the compiler
 // vectorizes the inner loops (swiglu and add treat each element as a one-element "row").
-// Parallelization: rows are split over Exec::pool; OpenBLAS uses its own threads for GEMM.
+// Parallelization: rows are split over Exec::pool, GEMM parts too (OpenBLAS single-threaded).
 // Numerics: float accumulation (vectorized, so summation order differs from ref; tests allow
-// a relative tolerance of a few ulps times sqrt(n)). softmax subtracts the row max.
-#include <cblas.h>
-
+// a relative tolerance of a few ulps times sqrt(n)). softmax subtracts the row max. swiglu
+// uses fast_exp (a few ulp, vectorizes; fast_exp.h) as a libm call per element kept it scalar.
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/avx2_clones.h"
+#include "kernels/cpu/fast_exp.h"
+#include "kernels/cpu/sgemm_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
 
@@ -28,14 +30,17 @@ void for_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
   }
 }
 
+// gate[i] = silu(gate[i]) * up[i] for i < n.
+QUIRE_AVX2_CLONES
+void swiglu_span(float* __restrict gate, const float* __restrict up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + fast_exp(-gate[i])) * up[i];
+}
+
 }  // namespace
 
-void matmul(const Exec&, float* C, const float* A, const float* B, int64_t M, int64_t N,
+void matmul(const Exec& ex, float* C, const float* A, const float* B, int64_t M, int64_t N,
             int64_t K) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(M),
-              static_cast<blasint>(N), static_cast<blasint>(K), 1.0f, A,
-              static_cast<blasint>(K), B, static_cast<blasint>(K), 0.0f, C,
-              static_cast<blasint>(N));
+  detail::sgemm_nt(ex, C, A, B, M, N, K, N);
 }
 
 void rms_norm(const Exec& ex, float* y, const float* x, const float* w, int64_t rows, int64_t n,
@@ -70,7 +75,7 @@ void softmax(const Exec& ex, float* x, int64_t rows, int64_t n) {
 
 void swiglu(const Exec& ex, float* gate, const float* up, int64_t n) {
   for_rows(ex, n, 16, [=](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    swiglu_span(gate + begin, up + begin, end - begin);
   });
 }
 

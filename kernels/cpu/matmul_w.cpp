@@ -9,8 +9,8 @@
 //   M >= kGemmMinRows (prefill): W is dequantized tile by tile (kTileFloats per tile, rows split
 //     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
-// Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; OpenBLAS
-//   threads its own GEMM.
+// Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; SGEMMs are
+//   split over the pool too, OpenBLAS single-threaded (cpu/sgemm_pool.h says why).
 // Numerics: float accumulation; the float paths differ from kern::ref (double) by float
 //   summation error, relative to sum_k |a_k * w_k|. The integer path (decode) computes the exact
 //   product with the activations rounded to 8 bits (error bound in kernels/q8_act.h), like
@@ -18,13 +18,12 @@
 //   keeps float activations: on 512 x 4096 x 4096 the four-row integer kernels measured only
 //   0.97-1.15x the SGEMM path (bench_matmul_w int_vs_float/gemm_*), not enough to give up exact
 //   prefill logits. detail::set_q8_max_rows moves that boundary for the benchmark.
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <vector>
 
 #include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/sgemm_pool.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/kernels.h"
 #include "kernels/quant_blocks.h"
@@ -47,14 +46,6 @@ void parallel_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
   } else {
     ex.pool->parallel_for(rows, grain, fn);
   }
-}
-
-void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K,
-              int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(M),
-              static_cast<blasint>(N), static_cast<blasint>(K), 1.0f, A,
-              static_cast<blasint>(K), B, static_cast<blasint>(K), 0.0f, C,
-              static_cast<blasint>(ldc));
 }
 
 }  // namespace
@@ -119,7 +110,7 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
     return;
   }
   if (wtype == DType::f32) {
-    sgemm_nt(C, A, static_cast<const float*>(W), M, N, K, N);
+    detail::sgemm_nt(ex, C, A, static_cast<const float*>(W), M, N, K, N);
     return;
   }
   const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / K, 1, N);
@@ -130,7 +121,7 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
       quant::decode_row(wtype, w + (n0 + begin) * stride, tile.data() + begin * K,
                         (end - begin) * K);
     });
-    sgemm_nt(C + n0, A, tile.data(), M, rows, K, N);
+    detail::sgemm_nt(ex, C + n0, A, tile.data(), M, rows, K, N);
   }
 }
 

@@ -101,6 +101,8 @@ const Shape kShapes[] = {
     {5, 5, 4, 2, 64},      {7, 100, 8, 2, 128},    {64, 64, 2, 1, 64},   {65, 130, 4, 4, 64},
     {200, 200, 4, 1, 64},  {200, 1000, 8, 1, 128}, {33, 517, 16, 2, 64}, {96, 300, 8, 1, 64},
     {150, 150, 8, 8, 128},
+    // stories-15M's heads (head_dim 48) over several query tiles and groups per kv head.
+    {300, 300, 6, 6, 48},   {130, 400, 6, 1, 48},
 };
 
 std::string shape_name(const ::testing::TestParamInfo<std::tuple<Shape, KvType>>& param) {
