@@ -62,11 +62,11 @@ void dequantize_act(float* y, const uint8_t* x, ActQ8 type, int64_t n);
 
 namespace cpu {
 QUIRE_Q8_ACT_OPS
-// Process-wide choice for kern::cpu::matmul_w with quantized weights and few activation rows
-// (decode): true (the default) rounds the activation rows to 8 bits and uses the integer dots
-// (fast; llama.cpp's numerics; the error bound above); false keeps float activations (exact up to
-// float summation, for comparisons with a float reference: `quire-cli logits`). An atomic flag;
-// change it only while no matmul_w runs.
+// Process-wide choice for kern::cpu::matmul_w with quantized weights (decode, and prefill where
+// an integer GEMM exists, kernels/cpu/q8_gemm.h): true (the default) rounds the activation rows
+// to 8 bits and uses the integer kernels (fast; llama.cpp's numerics; the error bound above);
+// false keeps float activations (exact up to float summation, for comparisons with a float
+// reference: `quire-cli logits`). An atomic flag; change it only while no matmul_w runs.
 void set_q8_activations(bool enabled);
 bool q8_activations();
 }  // namespace cpu

@@ -1,28 +1,35 @@
 // kern::cpu weight ops: dequantize and matmul_w (the model's weight GEMV/GEMM).
 // Algorithm:
-//   M < kGemmMinRows (decode, small batches), quantized weights on an AVX2 CPU: the activation
-//     rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the K-quants) and each
-//     (weight row, activation row) pair is an integer dot (kernels/cpu/q8_dot.h), as llama.cpp
-//     does. Float weights, or no AVX2: fused dequantize-and-dot with the best RowDot for this
-//     CPU (AVX2/FMA/F16C, else portable; weight_dot.h).
-//     A weight row is read once per activation row; for M <= 7 it stays in L1/L2 between reads.
-//   M >= kGemmMinRows (prefill): W is dequantized tile by tile (kTileFloats per tile, rows split
+//   M < q8_max_rows() (decode, small batches; default 8), quantized weights on an AVX2 CPU: the
+//     activation rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the
+//     K-quants) and each (weight row, activation row) pair is an integer dot
+//     (kernels/cpu/q8_dot.h), as llama.cpp does. Float weights, or no AVX2: fused
+//     dequantize-and-dot with the best RowDot for this CPU (AVX2/FMA/F16C, else portable;
+//     weight_dot.h). A weight row is read once per activation row; for M <= 7 it stays in L1/L2.
+//   M >= q8_max_rows() (prefill) with an integer GEMM for the weight type (select_q8_gemm:
+//     q8_0/q4_0 on AVX-512 VNNI): the activation rows are rounded once to 8 bits and the
+//     register-tiled integer GEMM (kernels/cpu/q8_gemm.h) computes each thread's share of the
+//     output columns; no OpenBLAS on this path.
+//   Otherwise, M >= kGemmMinRows: W is dequantized tile by tile (kTileFloats per tile, rows split
 //     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
 // Parallelization: output rows N (GEMV) or tile rows (dequantize) over Exec::pool; SGEMMs are
-//   split over the pool too, OpenBLAS single-threaded (cpu/sgemm_pool.h says why).
+//   split over the pool too, OpenBLAS single-threaded (cpu/sgemm_pool.h says why). The integer
+//   GEMM splits N into one equal chunk per pool thread (each chunk packs the activations once, an
+//   M*K cost against its M*K*N/threads multiply-adds).
 // Numerics: float accumulation; the float paths differ from kern::ref (double) by float
-//   summation error, relative to sum_k |a_k * w_k|. The integer path (decode) computes the exact
-//   product with the activations rounded to 8 bits (error bound in kernels/q8_act.h), like
-//   llama.cpp; kern::cpu::set_q8_activations(false) turns it off. Prefill (M >= kGemmMinRows)
-//   keeps float activations: on 512 x 4096 x 4096 the four-row integer kernels measured only
-//   0.97-1.15x the SGEMM path (bench_matmul_w int_vs_float/gemm_*), not enough to give up exact
-//   prefill logits. detail::set_q8_max_rows moves that boundary for the benchmark.
+//   summation error, relative to sum_k |a_k * w_k|. The integer paths (decode, and prefill where
+//   select_q8_gemm has a kernel) compute the exact product with the activations rounded to
+//   8 bits (error bound in kernels/q8_act.h), like llama.cpp's decode and prefill;
+//   kern::cpu::set_q8_activations(false) turns both off (`quire-cli logits` and --float-
+//   activations keep float activations). detail::set_q8_max_rows moves the decode/prefill
+//   boundary for the benchmark.
 #include <algorithm>
 #include <atomic>
 #include <vector>
 
 #include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/q8_gemm.h"
 #include "kernels/cpu/sgemm_pool.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/kernels.h"
@@ -98,6 +105,29 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
         for (; m < M; ++m) C[m * N + n] = qdot(w + n * stride, aq.data() + m * astride, K);
       }
     });
+    return;
+  }
+  if (const detail::Q8Gemm gemm = M >= detail::q8_max_rows() ? detail::select_q8_gemm(wtype) : nullptr) {
+    const ActQ8 atype = *act_q8_for(wtype);
+    const int64_t astride = act_row_bytes(atype, K);
+    std::vector<uint8_t> aq(static_cast<size_t>(M * astride));
+    quantize_act(ex, aq.data(), A, atype, M, K);
+    // One chunk of weight rows per thread (a multiple of 16, the kernels' tile widths divide
+    // it), so both threads get equal work and each packs the activations only once.
+    const int64_t threads = ex.pool == nullptr ? 1 : ex.pool->size();
+    const int64_t chunk = ((N + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t chunks = (N + chunk - 1) / chunk;
+    const auto body = [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) {
+        const int64_t n0 = c * chunk;
+        gemm(w + n0 * stride, stride, aq.data(), astride, M, std::min(chunk, N - n0), K, C + n0, N);
+      }
+    };
+    if (ex.pool == nullptr || chunks == 1) {
+      body(0, chunks);
+    } else {
+      ex.pool->parallel_for(chunks, 1, body);
+    }
     return;
   }
   if (M < kGemmMinRows) {

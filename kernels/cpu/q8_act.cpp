@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/q8_gemm.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/thread_pool.h"
 
@@ -55,6 +56,12 @@ Q8Dot4 select_q8_dot4(DType type) {
     case Isa::none: break;
   }
   return nullptr;
+}
+
+Q8Gemm select_q8_gemm(DType type) {
+  if (!q8_activations() || best_isa() != Isa::vnni) return nullptr;
+  if (Q8Gemm gemm = q8_gemm_q8_0_vnni(type)) return gemm;
+  return q8_gemm_kquant_vnni(type);
 }
 
 QuantizeRow select_quantize_row(ActQ8 type) {
