@@ -130,8 +130,8 @@ void add_bench_command(CLI::App& root, CommandRun& run) {
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->add_flag("--float-activations", args->float_activations,
-                "Decode quantized weights with float activations (the exact path) instead of 8-bit "
-                "ones, to measure what the integer path gains");
+                "Multiply quantized weights with float activations (the exact path) instead of "
+                "8-bit ones, in prefill and decode, to measure what the integer kernels gain");
   cmd->parse_complete_callback([&run, args] {
     run = [args] {
       kern::cpu::set_q8_activations(!args->float_activations);
