@@ -2,8 +2,10 @@
 // identical on every CPU; rounding follows IEEE round-to-nearest-even. Speed: on x86-64 CPUs
 // with F16C, f16 rows are encoded 8 at a time by vcvtps2ph, which writes the same bits as
 // half.h (IEEE RNE, subnormals kept, overflow to inf, NaN quieted with its top payload bits;
-// tests/kernels/test_kv_codec.cpp checks); decoding has an AVX2 clone (the loop vectorizes).
-// A prefill writes every layer's K and V rows through here.
+// tests/kernels/test_kv_codec.cpp checks), and decoded 8 at a time by vcvtph2ps (fp16 -> fp32
+// is exact; F16C quiets NaNs as half.h does, so the floats are the same bit for bit). A prefill
+// writes every layer's K and V rows through here; attention decodes every cached key and value
+// at every decode step. q8_0 decoding has an AVX2 clone (the loop vectorizes).
 #include "kernels/kv_codec.h"
 
 #include <cmath>
@@ -34,6 +36,38 @@ __attribute__((target("avx,f16c"))) void encode_f16_f16c(const float* src, unsig
     std::memcpy(out + 2 * i, &h, 2);
   }
 }
+#endif
+
+void decode_f16_portable(const unsigned char* in, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, in + 2 * i, 2);
+    dst[i] = fp16_to_fp32(h);
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Function attributes rather than file flags, so no F16C code reaches CPUs without it.
+__attribute__((target("avx,f16c"))) void decode_f16_f16c(const unsigned char* in, float* dst,
+                                                          int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 2 * i));
+    _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+  }
+  decode_f16_portable(in + 2 * i, dst + i, n - i);
+}
+
+void decode_f16(const unsigned char* in, float* dst, int64_t n) {
+  static const bool has_f16c = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  if (has_f16c) {
+    decode_f16_f16c(in, dst, n);
+  } else {
+    decode_f16_portable(in, dst, n);
+  }
+}
+#else
+void decode_f16(const unsigned char* in, float* dst, int64_t n) { decode_f16_portable(in, dst, n); }
 #endif
 
 }  // namespace
@@ -93,11 +127,7 @@ void kv_decode_row(KvType type, const void* src, float* dst, int64_t n) {
       std::memcpy(dst, in, size_t(n) * 4);
       return;
     case KvType::f16:
-      for (int64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, in + 2 * i, 2);
-        dst[i] = fp16_to_fp32(h);
-      }
+      decode_f16(in, dst, n);
       return;
     case KvType::q8_0:
       for (int64_t b = 0; b < n / kQ8Block; ++b) {

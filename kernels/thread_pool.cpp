@@ -1,10 +1,36 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 
 namespace kern {
+namespace {
+
+// One polling step: tells the core (and a hyper-threaded sibling) that this is a spin loop.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One round of 64 polls takes a few microseconds; a round that took this long means the thread
+// was descheduled in between.
+constexpr int64_t kPreemptedNs = 50'000;
+// A parallel_for caller that worked this long alone while a worker was spinning for work.
+constexpr int64_t kStarvedNs = 20'000;
+// How long spinning stays off after that (re-probed afterwards, so it returns once the load
+// drops).
+constexpr int64_t kSpinBackoffNs = 200'000'000;
+
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
   if (n_threads <= 0) {
@@ -17,6 +43,7 @@ ThreadPool::ThreadPool(int n_threads) {
 }
 
 ThreadPool::~ThreadPool() {
+  set_spin(std::chrono::microseconds(0));
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -25,12 +52,44 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+template <class Ready>
+bool ThreadPool::spin_until(Ready&& ready) {
+  const int64_t window = spin_ns_.load(std::memory_order_relaxed);
+  if (window <= 0) return ready();
+  const int64_t start = now_ns();
+  if (start < no_spin_until_ns_.load(std::memory_order_relaxed)) return ready();
+  const int64_t deadline = start + window;
+  for (int64_t last = start;;) {
+    // Reading the clock costs ~20 ns; check it once per 64 polls (~1-2 us of pause).
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    if (spin_ns_.load(std::memory_order_relaxed) <= 0) return ready();
+    const int64_t now = now_ns();
+    if (now - last > kPreemptedNs) {
+      // The scheduler took the core away mid-spin: more runnable threads than cores. Spinning
+      // then only burns this process's share of the CPU (and the thread it waits for may not be
+      // running at all), so sleep instead for a while, then try again.
+      back_off_spinning();
+      return ready();
+    }
+    if (now >= deadline) return ready();
+    last = now;
+  }
+}
+
+void ThreadPool::back_off_spinning() {
+  no_spin_until_ns_.store(now_ns() + kSpinBackoffNs, std::memory_order_relaxed);
+}
+
 void ThreadPool::enqueue(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(task));
+    queued_.store(static_cast<int64_t>(queue_.size()), std::memory_order_release);
   }
-  cv_.notify_one();
+  cv_.notify_one();  // no system call when every worker is awake (spinning or busy)
 }
 
 void ThreadPool::worker_loop() {
@@ -38,10 +97,18 @@ void ThreadPool::worker_loop() {
     std::function<void()> task;
     {
       std::unique_lock lock(mutex_);
+      if (queue_.empty() && !stopping_ && spin_ns_.load(std::memory_order_relaxed) > 0) {
+        lock.unlock();
+        spinning_.fetch_add(1, std::memory_order_relaxed);
+        spin_until([this] { return queued_.load(std::memory_order_acquire) > 0; });
+        spinning_.fetch_sub(1, std::memory_order_relaxed);
+        lock.lock();
+      }
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping_ and drained
       task = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(static_cast<int64_t>(queue_.size()), std::memory_order_relaxed);
     }
     task();
   }
@@ -82,10 +149,27 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
     }
   };
   const int helpers = static_cast<int>(std::min<int64_t>(n_chunks - 1, workers_.size()));
+  // A worker that spins reacts within a microsecond and takes a chunk while this thread runs
+  // the first; when one was spinning and took none during kStarvedNs of work here, it did not
+  // get a core (see spin_until).
+  const bool awaited = spinning_.load(std::memory_order_relaxed) > 0;
+  const int64_t start = awaited ? now_ns() : 0;
   for (int i = 0; i < helpers; ++i) enqueue(run);
-  run();
+  int64_t own = 0;
+  for (;;) {
+    const int64_t c = state->next.fetch_add(1);
+    if (c >= n_chunks) break;
+    ++own;
+    const int64_t begin = c * chunk;
+    const int64_t end = std::min(n, begin + chunk);
+    if (begin < end) fn(begin, end);
+    state->finished.fetch_add(1);
+  }
+  if (awaited && own == n_chunks && now_ns() - start > kStarvedNs) back_off_spinning();
+  const auto all_done = [&] { return state->finished.load(std::memory_order_acquire) == n_chunks; };
+  if (spin_until(all_done)) return;
   std::unique_lock lock(state->mutex);
-  state->done.wait(lock, [&] { return state->finished.load() == n_chunks; });
+  state->done.wait(lock, all_done);
 }
 
 }  // namespace kern

@@ -3,8 +3,22 @@
 // Ownership and threads: the pool owns its workers; destruction waits for queued tasks to finish.
 // parallel_for() may be called from any thread, including from inside a task: the caller always
 // works on the range itself, so progress never depends on a free worker (no nested deadlock).
+//
+// Spinning: a worker that runs out of tasks normally sleeps on a condition variable, and waking
+// it costs tens of microseconds. Decode runs several short parallel_for calls per layer, so the
+// owner may set a spin window (set_spin): then an idle worker, and a parallel_for caller waiting
+// for its helpers, first poll an atomic for at most that long before sleeping. The window is
+// bounded, so an idle pool burns at most one window of CPU per thread after its last work. Keep
+// it 0 (the default) while other threads need the cores, e.g. around OpenBLAS GEMMs, which run
+// their own threads: set_spin(0) also sends threads that are spinning right now to sleep. On an
+// oversubscribed machine spinning costs more than waking (it burns the process's CPU share while
+// the awaited thread may be descheduled), so spinning turns off for the whole pool for a fraction
+// of a second (then probes again) when a thread finds itself descheduled mid-spin, or when a
+// parallel_for ran every chunk itself although a worker was spinning for work.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -48,12 +62,35 @@ class ThreadPool {
     return result;
   }
 
+  // How long an idle thread polls for new work before it sleeps (see the file comment); 0, the
+  // default, never polls. Takes effect at once, also for threads spinning now. Any thread may
+  // call it; it only changes speed, never results.
+  void set_spin(std::chrono::microseconds window) {
+    spin_ns_.store(std::chrono::nanoseconds(window).count(), std::memory_order_relaxed);
+  }
+  std::chrono::microseconds spin() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::nanoseconds(spin_ns_.load(std::memory_order_relaxed)));
+  }
+
  private:
   void enqueue(std::function<void()> task);
   void worker_loop();
+  // Polls until ready() is true, the spin window has passed or set_spin(0) was called; returns
+  // ready()'s last value.
+  template <class Ready>
+  bool spin_until(Ready&& ready);
+  // Turns spinning off for kSpinBackoffNs: the machine has more runnable threads than cores.
+  void back_off_spinning();
 
   std::vector<std::thread> workers_;
   std::deque<std::function<void()>> queue_;
+  std::atomic<int64_t> queued_{0};  // queue_.size(), readable without the mutex by spinners
+  std::atomic<int64_t> spin_ns_{0};
+  // steady_clock ns before which nobody spins: set when a spinning thread finds it was
+  // descheduled (the machine has more runnable threads than cores).
+  std::atomic<int64_t> no_spin_until_ns_{0};
+  std::atomic<int> spinning_{0};  // workers polling for tasks now
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

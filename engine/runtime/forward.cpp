@@ -1,14 +1,29 @@
 #include "engine/runtime/forward.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <istream>
 #include <ostream>
 
+#include "kernels/gemv_fused.h"
 #include "kernels/kv_codec.h"
+#include "kernels/thread_pool.h"
 #include "kernels/tpa.h"
 
 namespace quire::engine {
+namespace {
+
+// Decode (a few tokens per pass) runs ~5 short parallel passes per layer, separated by a few
+// microseconds of serial work (norms, RoPE, attention of one query); sleeping workers would take
+// tens of microseconds to wake for each. So during decode idle workers poll this long before
+// they sleep (kern::ThreadPool::set_spin); prefill keeps them asleep for OpenBLAS's threads.
+constexpr int64_t kSpinMaxTokens = 8;
+constexpr std::chrono::microseconds kDecodeSpin{50};
+
+kern::WeightMat weight_mat(const WeightView& w) { return {w.data, w.type, w.rows}; }
+
+}  // namespace
 
 KvCacheConfig kv_cache_config(const ModelConfig& config, int64_t n_ctx, kern::KvType type) {
   KvCacheConfig kv;
@@ -202,6 +217,9 @@ Result<void> CpuForward::run(KvCache& cache, std::span<const int32_t> tokens, bo
   const int64_t n_vocab = model_->config().n_vocab;
   logits.assign(size_t((all_logits ? n : 1) * n_vocab), 0.0f);
   reserve(std::min(n, kMaxChunk));
+  if (exec_.pool != nullptr) {
+    exec_.pool->set_spin(n < kSpinMaxTokens ? kDecodeSpin : std::chrono::microseconds(0));
+  }
   for (int64_t done = 0; done < n;) {
     if (stop.stop_requested()) {
       logits.clear();
@@ -247,9 +265,10 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
     if (c.is_tpa()) {
       if (auto ok = tpa_attention_layer(cache, l, n, pos); !ok) return ok;
     } else {
-      mm(q_.data(), h_.data(), w.wq);
-      mm(k_.data(), h_.data(), w.wk);
-      mm(v_.data(), h_.data(), w.wv);
+      const kern::WeightProduct qkv[3] = {{q_.data(), weight_mat(w.wq)},
+                                          {k_.data(), weight_mat(w.wk)},
+                                          {v_.data(), weight_mat(w.wv)}};
+      kern::cpu::matmul_w_multi(ex, h_.data(), n, w.wq.cols, qkv);
       if (tensorized_now()) {  // q and k unrotated: the state rotates per hop
         auto ok = states_[size_t(l)].append(ex, q_.data(), k_.data(), v_.data(), n, attn_.data());
         if (!ok) return ok;
@@ -276,9 +295,8 @@ Result<void> CpuForward::run_chunk(KvCache& cache, const int32_t* tokens, int64_
     kern::cpu::add(ex, x_.data(), h_.data(), n * d);
 
     kern::cpu::rms_norm(ex, h_.data(), x_.data(), w.ffn_norm, n, d, c.rms_eps);
-    mm(gate_.data(), h_.data(), w.w_gate);
-    mm(up_.data(), h_.data(), w.w_up);
-    kern::cpu::swiglu(ex, gate_.data(), up_.data(), n * c.n_ff);
+    kern::cpu::matmul_w_swiglu(ex, gate_.data(), up_.data(), h_.data(), n, w.w_gate.cols,
+                               weight_mat(w.w_gate), weight_mat(w.w_up));
     mm(h_.data(), gate_.data(), w.w_down);
     kern::cpu::add(ex, x_.data(), h_.data(), n * d);
   }

@@ -12,8 +12,9 @@
 //   q4_0 x q8_0: nibbles to bytes, minus 8, then as q8_0.
 //   q4_K / q5_K x q8_K: per 64 elements the low nibbles (sub-block 2g) and high nibbles (2g+1),
 //                q5_K's fifth bit from qh; vpmaddubsw with the activation quants, vpmaddwd with
-//                the 6-bit sub-block scale, summed in int32 over the super-block; the mins term
-//                dmin * sum_s m_s * (bsums[2s] + bsums[2s+1]) from the activation's bsums.
+//                the 6-bit sub-block scale (broadcast by a byte shuffle), summed in int32 over
+//                the super-block; the mins term dmin * sum_s m_s * (bsums[2s] + bsums[2s+1])
+//                from the activation's bsums, one vpmaddwd, accumulated in float lanes.
 //   q6_K x q8_K: 6-bit quants as unsigned 0..63 (vpmaddubsw), the -32 offset taken out once per
 //                super-block as 32 * sum_s scale_s * bsums[s]; int8 sub-block scales via vpmaddwd.
 // Numerics: all products and sums of quants are exact integers (int16 pair sums <= 2*63*127,
@@ -119,18 +120,24 @@ QUIRE_Q8_TARGET inline float qk_4_5_x_q8_k(const uint8_t* w, const uint8_t* a, i
   constexpr int wb = kFive ? quant::q5_k::bytes : quant::q4_k::bytes;
   constexpr int qs_at = kFive ? quant::q5_k::qs : quant::q4_k::qs;
   const __m256i low4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10);
-  __m256 acc = _mm256_setzero_ps();
-  float mins = 0.0f;
+  // Byte shuffles that broadcast int16 lane j (j = 0..7) of a 128-bit-replicated vector.
+  const __m256i pick0 = _mm256_set1_epi16(0x0100), step = _mm256_set1_epi16(0x0202);
+  __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
   for (int64_t k = 0; k < K; k += 256, w += wb, a += q8k::bytes) {
     const float da = f32_at(a + q8k::d);
     uint32_t sc32[2], m32[2];
     scales_mins_k4(w + quant::q4_k::scales, sc32, m32);
-    uint8_t sc[8];
-    std::memcpy(sc, sc32, sizeof sc);
-    // mins: sum_s m_s * (bsums[2s] + bsums[2s+1]), bsums pair sums by vpmaddwd with ones.
-    const __m256i bsum_pairs = _mm256_madd_epi16(load256(a + q8k::bsums), _mm256_set1_epi16(1));
-    const __m256i m8 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32)));
-    mins += half_at(w + quant::q4_k::dmin) * da * float(hsum_epi32(_mm256_mullo_epi32(bsum_pairs, m8)));
+    // mins: sum_s m_s * (bsums[2s] + bsums[2s+1]) as one vpmaddwd of the 16 bsums with each
+    // min twice, kept in float lanes across super-blocks (no horizontal sum per block).
+    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32));
+    const __m256i m_pairs = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    const __m256i min_sums = _mm256_madd_epi16(load256(a + q8k::bsums), m_pairs);
+    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q4_k::dmin) * da),
+                              _mm256_cvtepi32_ps(min_sums), acc_min);
+    // The 8 sub-block scales as int16 in both 128-bit lanes; scale j is a byte shuffle away.
+    const __m256i scales = _mm256_broadcastsi128_si256(
+        _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc32))));
+    __m256i pick = pick0;
 
     __m256i qh = kFive ? load256(w + quant::q5_k::qh) : _mm256_setzero_si256();
     __m256i sumi = _mm256_setzero_si256();
@@ -144,12 +151,16 @@ QUIRE_Q8_TARGET inline float qk_4_5_x_q8_k(const uint8_t* w, const uint8_t* a, i
       }
       const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a + q8k::qs + 64 * g));
       const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a + q8k::qs + 64 * g + 32));
-      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(sc[2 * g])));
-      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_hi, _mm256_set1_epi16(sc[2 * g + 1])));
+      const __m256i s_lo = _mm256_shuffle_epi8(scales, pick);
+      pick = _mm256_add_epi8(pick, step);
+      const __m256i s_hi = _mm256_shuffle_epi8(scales, pick);
+      pick = _mm256_add_epi8(pick, step);
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_lo, s_lo));
+      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_hi, s_hi));
     }
     acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q4_k::d) * da), _mm256_cvtepi32_ps(sumi), acc);
   }
-  return hsum_ps(acc) - mins;
+  return hsum_ps(acc) - hsum_ps(acc_min);
 }
 
 QUIRE_Q8_TARGET float q4_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {

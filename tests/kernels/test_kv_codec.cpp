@@ -119,5 +119,19 @@ TEST(KvRowBytes, PerType) {
   EXPECT_EQ(kv_row_bytes(KvType::q8_0, 128), 136);
 }
 
+// kv_decode_row's f16 rows (F16C where the CPU has it) against half.h's bit-level conversion,
+// for every half including NaNs, infinities and subnormals, with a row length that leaves a tail.
+TEST(KvDecodeRow, F16EqualsHalfConversionBitForBit) {
+  const int64_t n = 65536 + 5;
+  std::vector<uint16_t> halves(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) halves[size_t(i)] = uint16_t(i * 40503u);  // odd: all patterns
+  std::vector<float> got(static_cast<size_t>(n));
+  kv_decode_row(KvType::f16, halves.data(), got.data(), n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float want = fp16_to_fp32(halves[size_t(i)]);
+    ASSERT_EQ(std::memcmp(&want, &got[size_t(i)], 4), 0) << "half 0x" << std::hex << halves[size_t(i)];
+  }
+}
+
 }  // namespace
 }  // namespace kern

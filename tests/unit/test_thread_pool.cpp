@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <numeric>
 #include <vector>
 
@@ -56,6 +57,49 @@ TEST(ThreadPool, SubmitReturnsFutures) {
   EXPECT_EQ(f.get(), 42);
   ThreadPool serial(1);
   EXPECT_EQ(serial.submit([] { return 1; }).get(), 1);
+}
+
+// With a spin window every documented contract still holds: full coverage over many short
+// calls (workers poll between them), nested calls from inside chunks, submit(), and switching
+// the window off again.
+TEST(ThreadPool, SpinningKeepsContracts) {
+  ThreadPool pool(3);
+  EXPECT_EQ(pool.spin(), std::chrono::microseconds(0));
+  pool.set_spin(std::chrono::microseconds(200));
+  EXPECT_EQ(pool.spin(), std::chrono::microseconds(200));
+  for (int rep = 0; rep < 300; ++rep) {
+    const int64_t n = 1 + rep % 97;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+    });
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << rep << " " << i;
+  }
+  std::atomic<int64_t> total{0};
+  pool.parallel_for(8, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      pool.parallel_for(100, 10, [&](int64_t b2, int64_t e2) { total.fetch_add(e2 - b2); });
+    }
+  });
+  EXPECT_EQ(total.load(), 800);
+  EXPECT_EQ(pool.submit([] { return 5; }).get(), 5);
+  pool.set_spin(std::chrono::microseconds(0));
+  EXPECT_EQ(pool.spin(), std::chrono::microseconds(0));
+  std::atomic<int64_t> after{0};
+  pool.parallel_for(1000, 1, [&](int64_t b, int64_t e) { after.fetch_add(e - b); });
+  EXPECT_EQ(after.load(), 1000);
+}
+
+// A pool destroyed right after work, inside a long spin window, ends (its workers leave the
+// spin at once); a hang here fails by the CTest timeout.
+TEST(ThreadPool, DestroysWhileSpinning) {
+  for (int rep = 0; rep < 20; ++rep) {
+    ThreadPool pool(3);
+    pool.set_spin(std::chrono::seconds(3600));
+    std::atomic<int64_t> total{0};
+    pool.parallel_for(64, 1, [&](int64_t b, int64_t e) { total.fetch_add(e - b); });
+    EXPECT_EQ(total.load(), 64);
+  }
 }
 
 }  // namespace
