@@ -8,13 +8,13 @@
 // call matmul_w (SGEMM) and swiglu one after another.
 // Parallelization: one parallel_for over all rows (multi) or over N (swiglu) on Exec::pool,
 // grains sized like matmul_w's (~64k multiply-adds per chunk), so one wake-up per fused op.
-// Numerics: those of matmul_w's GEMV path and of cpu::swiglu (same expression, scalar expf).
+// Numerics: those of matmul_w's GEMV path and of cpu::swiglu (same expression, same fast_exp).
 #include "kernels/gemv_fused.h"
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
+#include "kernels/cpu/fast_exp.h"
 #include "kernels/cpu/q8_dot.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/q8_act.h"
@@ -97,7 +97,7 @@ void for_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
 }
 
 // silu(g) * u, written as cpu::swiglu writes it so that the results agree bit for bit.
-inline float silu_mul(float g, float u) { return g / (1.0f + std::exp(-g)) * u; }
+inline float silu_mul(float g, float u) { return g / (1.0f + fast_exp(-g)) * u; }
 
 }  // namespace
 
