@@ -48,14 +48,24 @@ template <int R>
 QUIRE_AVX2 inline void f32_rows(const uint8_t* w8, int64_t w_stride, const float* a, int64_t K, float* c) {
   const float* w[R];
   __m256 acc0[R], acc1[R];
+  #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
     w[r] = reinterpret_cast<const float*>(w8 + r * w_stride);
     acc0[r] = _mm256_setzero_ps();
     acc1[r] = _mm256_setzero_ps();
   }
+  // Prefetch of the next R rows, 1/(K/16) of their bytes per step (q8_dot_kernels.inl's
+  // NextRows says why: R interleaved short streams defeat the hardware prefetchers).
+  const char* next = reinterpret_cast<const char*>(w8 + R * w_stride);
+  const int64_t next_step = K >= 16 ? R * w_stride / (K / 16) : 0;
   int64_t k = 0;
   for (; k + 16 <= K; k += 16) {
+    if constexpr (R > 1) {
+      for (int64_t b = 0; b < next_step; b += 64) _mm_prefetch(next + b, _MM_HINT_T0);
+      next += next_step;
+    }
     const __m256 a0 = _mm256_loadu_ps(a + k), a1 = _mm256_loadu_ps(a + k + 8);
+    #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       acc0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + k), a0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(_mm256_loadu_ps(w[r] + k + 8), a1, acc1[r]);
@@ -65,8 +75,10 @@ QUIRE_AVX2 inline void f32_rows(const uint8_t* w8, int64_t w_stride, const float
     const int64_t n = K - k < 8 ? K - k : 8;
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const __m256 av = _mm256_maskload_ps(a + k, mask);
+    #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) acc0[r] = _mm256_fmadd_ps(_mm256_maskload_ps(w[r] + k, mask), av, acc0[r]);
   }
+  #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) c[r] = hsum(_mm256_add_ps(acc0[r], acc1[r]));
 }
 
