@@ -2,9 +2,10 @@
 // Algorithm: for few activation rows (M < kGemvMaxRows, matmul_w's GEMV range) every weight row
 // is one dot per activation row with exactly the kernel matmul_w picks for that weight (integer
 // dots on activations rounded once to 8 bits per activation format, else the fused-dequantize
-// float RowDot), so outputs equal separate matmul_w calls bit for bit. matmul_w_multi walks the
-// concatenated rows of all its weights; matmul_w_swiglu computes row n of gate and of up together
-// and applies silu(gate) * up while both are in registers. Larger M is prefill: the ops just
+// float RowDot, four weight rows per call where a RowDot4 exists, which equals the RowDot per row
+// bit for bit), so outputs equal separate matmul_w calls bit for bit. matmul_w_multi walks the
+// concatenated rows of all its weights; matmul_w_swiglu computes rows n..n+3 of gate and of up
+// together and applies silu(gate) * up while both are in L1. Larger M is prefill: the ops just
 // call matmul_w (SGEMM) and swiglu one after another.
 // Parallelization: one parallel_for over all rows (multi) or over N (swiglu) on Exec::pool,
 // grains sized like matmul_w's (~64k multiply-adds per chunk), so one wake-up per fused op.
@@ -55,10 +56,12 @@ class RowKernel {
     if (qdot_ != nullptr) {
       const ActQ8 atype = *act_q8_for(w.type);
       qdot4_ = detail::select_q8_dot4(w.type);
+      qrows4_ = M < 4 ? detail::select_q8_dot_rows4(w.type) : nullptr;  // as matmul_w
       aq_ = acts.quantized(atype);
       astride_ = act_row_bytes(atype, K);
     } else {
       dot_ = detail::select_row_dot(w.type);
+      dot4_ = detail::select_row_dot4(w.type);
       a_ = acts.floats();
     }
   }
@@ -75,14 +78,35 @@ class RowKernel {
     }
   }
 
+  // c[m * ldc + i] = weight row n + i . activation row m, for i < count and every m < M: four
+  // rows per call where the type has a four-weight-row kernel (equal to row() per row bit for bit).
+  void rows(int64_t n, int64_t count, float* c, int64_t ldc) const {
+    int64_t i = 0;
+    if (qrows4_ != nullptr) {
+      for (; i + 4 <= count; i += 4) {
+        const uint8_t* wn = w_ + (n + i) * stride_;
+        for (int64_t m = 0; m < m_; ++m) qrows4_(wn, stride_, aq_ + m * astride_, k_, c + m * ldc + i);
+      }
+    }
+    if (dot4_ != nullptr) {
+      for (; i + 4 <= count; i += 4) {
+        const uint8_t* wn = w_ + (n + i) * stride_;
+        for (int64_t m = 0; m < m_; ++m) dot4_(wn, stride_, a_ + m * k_, k_, c + m * ldc + i);
+      }
+    }
+    for (; i < count; ++i) row(n + i, c + i, ldc);
+  }
+
  private:
   const uint8_t* w_;
   int64_t stride_, m_, k_;
   detail::Q8Dot qdot_ = nullptr;
   detail::Q8Dot4 qdot4_ = nullptr;
+  detail::Q8DotRows4 qrows4_ = nullptr;
   const uint8_t* aq_ = nullptr;
   int64_t astride_ = 0;
   detail::RowDot dot_ = nullptr;
+  detail::RowDot4 dot4_ = nullptr;
   const float* a_ = nullptr;
 };
 
@@ -121,11 +145,13 @@ void matmul_w_multi(const Exec& ex, const float* A, int64_t M, int64_t K,
   }
   for_rows(ex, total, M * K, [&](int64_t begin, int64_t end) {
     size_t p = 0;
-    for (int64_t r = begin; r < end; ++r) {
+    for (int64_t r = begin; r < end;) {
       while (r >= ends[p]) ++p;
       const int64_t rows = parts[p].w.rows;
       const int64_t n = r - (ends[p] - rows);
-      kernels[p].row(n, parts[p].C + n, rows);
+      const int64_t count = std::min(end, ends[p]) - r;  // this chunk's rows of part p
+      kernels[p].rows(n, count, parts[p].C + n, rows);
+      r += count;
     }
   });
 }
@@ -143,10 +169,13 @@ void matmul_w_swiglu(const Exec& ex, float* gate, float* up, const float* A, int
   Activations acts(ex, A, M, K);
   const RowKernel g(w_gate, acts, M, K), u(w_up, acts, M, K);
   for_rows(ex, N, 2 * M * K, [&](int64_t begin, int64_t end) {
-    for (int64_t n = begin; n < end; ++n) {
-      g.row(n, gate + n, N);
-      u.row(n, up + n, N);
-      for (int64_t m = 0; m < M; ++m) gate[m * N + n] = silu_mul(gate[m * N + n], up[m * N + n]);
+    for (int64_t n = begin; n < end; n += 4) {  // 4 rows of each: both stay in L1 for SwiGLU
+      const int64_t count = std::min<int64_t>(4, end - n);
+      g.rows(n, count, gate + n, N);
+      u.rows(n, count, up + n, N);
+      for (int64_t m = 0; m < M; ++m) {
+        for (int64_t i = n; i < n + count; ++i) gate[m * N + i] = silu_mul(gate[m * N + i], up[m * N + i]);
+      }
     }
   });
 }

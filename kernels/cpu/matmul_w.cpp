@@ -3,9 +3,11 @@
 //   M < q8_max_rows() (decode, small batches; default 8), quantized weights on an AVX2 CPU: the
 //     activation rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the
 //     K-quants) and each (weight row, activation row) pair is an integer dot
-//     (kernels/cpu/q8_dot.h), as llama.cpp does. Float weights, or no AVX2: fused
-//     dequantize-and-dot with the best RowDot for this CPU (AVX2/FMA/F16C, else portable;
-//     weight_dot.h). A weight row is read once per activation row; for M <= 7 it stays in L1/L2.
+//     (kernels/cpu/q8_dot.h), as llama.cpp does: four activation rows per call for M >= 4,
+//     four weight rows per call (K-quants) below. Float weights, or no AVX2: fused
+//     dequantize-and-dot with the best RowDot for this CPU (AVX-512 for f32, AVX2/FMA/F16C,
+//     else portable; weight_dot.h), four weight rows per call where a RowDot4 exists (f32). A
+//     weight row is read once per activation row; for M <= 7 it stays in L1/L2.
 //   M >= q8_max_rows() (prefill) with an integer GEMM for the weight type (select_q8_gemm:
 //     q8_0/q4_0 on AVX-512 VNNI): the activation rows are rounded once to 8 bits and the
 //     register-tiled integer GEMM (kernels/cpu/q8_gemm.h) computes each thread's share of the
@@ -66,9 +68,21 @@ int64_t q8_max_rows() { return g_q8_max_rows.load(std::memory_order_relaxed); }
 
 RowDot select_row_dot(DType type) {
   if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
+    if (cpu_has_avx512()) {
+      if (RowDot dot = row_dot_avx512(type)) return dot;
+    }
     if (RowDot dot = row_dot_avx2(type)) return dot;
   }
   return row_dot_portable(type);
+}
+
+RowDot4 select_row_dot4(DType type) {
+  if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
+    // Must pair with select_row_dot: the AVX-512 build wherever that one has a kernel for type.
+    if (cpu_has_avx512() && row_dot_avx512(type) != nullptr) return row_dot4_avx512(type);
+    return row_dot4_avx2(type);
+  }
+  return nullptr;
 }
 
 }  // namespace detail
@@ -98,8 +112,16 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
     std::vector<uint8_t> aq(static_cast<size_t>(M * astride));
     quantize_act(ex, aq.data(), A, atype, M, K);
     const detail::Q8Dot4 qdot4 = detail::select_q8_dot4(wtype);
+    // Fewer than 4 activation rows: 4 weight rows per call share each activation block load.
+    const detail::Q8DotRows4 qrows4 = M < 4 ? detail::select_q8_dot_rows4(wtype) : nullptr;
     parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
-      for (int64_t n = begin; n < end; ++n) {
+      int64_t n = begin;
+      if (qrows4 != nullptr) {
+        for (; n + 4 <= end; n += 4) {
+          for (int64_t m = 0; m < M; ++m) qrows4(w + n * stride, stride, aq.data() + m * astride, K, C + m * N + n);
+        }
+      }
+      for (; n < end; ++n) {
         int64_t m = 0;
         for (; m + 4 <= M; m += 4) qdot4(w + n * stride, aq.data() + m * astride, astride, K, C + m * N + n, N);
         for (; m < M; ++m) C[m * N + n] = qdot(w + n * stride, aq.data() + m * astride, K);
@@ -132,8 +154,15 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   }
   if (M < kGemmMinRows) {
     const detail::RowDot dot = detail::select_row_dot(wtype);
+    const detail::RowDot4 dot4 = detail::select_row_dot4(wtype);
     parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
-      for (int64_t n = begin; n < end; ++n) {
+      int64_t n = begin;
+      if (dot4 != nullptr) {
+        for (; n + 4 <= end; n += 4) {
+          for (int64_t m = 0; m < M; ++m) dot4(w + n * stride, stride, A + m * K, K, C + m * N + n);
+        }
+      }
+      for (; n < end; ++n) {
         for (int64_t m = 0; m < M; ++m) C[m * N + n] = dot(w + n * stride, A + m * K, K);
       }
     });

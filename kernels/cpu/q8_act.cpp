@@ -58,6 +58,16 @@ Q8Dot4 select_q8_dot4(DType type) {
   return nullptr;
 }
 
+Q8DotRows4 select_q8_dot_rows4(DType type) {
+  if (!q8_activations()) return nullptr;
+  switch (best_isa()) {
+    case Isa::vnni: return q8_dot_rows4_vnni(type);
+    case Isa::avx2: return q8_dot_rows4_avx2(type);
+    case Isa::none: break;
+  }
+  return nullptr;
+}
+
 Q8Gemm select_q8_gemm(DType type) {
   if (!q8_activations() || best_isa() != Isa::vnni) return nullptr;
   if (Q8Gemm gemm = q8_gemm_q8_0_vnni(type)) return gemm;

@@ -92,6 +92,7 @@ QUIRE_Q8_TARGET void quantize_q8_k(uint8_t* y, const float* x, int64_t K) {
 
 Q8Dot q8_dot_avx2(DType type) { return q8_dot_table(type); }
 Q8Dot4 q8_dot4_avx2(DType type) { return q8_dot4_table(type); }
+Q8DotRows4 q8_dot_rows4_avx2(DType type) { return q8_dot_rows4_table(type); }
 
 QuantizeRow quantize_row_avx2(ActQ8 type) {
   return type == ActQ8::q8_0 ? quantize_q8_0 : quantize_q8_k;
@@ -104,6 +105,7 @@ QuantizeRow quantize_row_avx2(ActQ8 type) {
 namespace kern::cpu::detail {
 Q8Dot q8_dot_avx2(DType) { return nullptr; }
 Q8Dot4 q8_dot4_avx2(DType) { return nullptr; }
+Q8DotRows4 q8_dot_rows4_avx2(DType) { return nullptr; }
 QuantizeRow quantize_row_avx2(ActQ8) { return nullptr; }
 }  // namespace kern::cpu::detail
 

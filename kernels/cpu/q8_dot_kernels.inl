@@ -16,7 +16,11 @@
 //                the super-block; the mins term dmin * sum_s m_s * (bsums[2s] + bsums[2s+1])
 //                from the activation's bsums, one vpmaddwd, accumulated in float lanes.
 //   q6_K x q8_K: 6-bit quants as unsigned 0..63 (vpmaddubsw), the -32 offset taken out once per
-//                super-block as 32 * sum_s scale_s * bsums[s]; int8 sub-block scales via vpmaddwd.
+//                super-block as 32 * sum_s scale_s * bsums[s]; int8 sub-block scales via vpmaddwd,
+//                each broadcast by one byte shuffle.
+// Decode (one activation row): the K-quant kernels also come as four weight rows per call
+// (Q8DotRows4), which share each activation block load; per row the same arithmetic as the
+// one-row kernel, so the two agree bit for bit.
 // Numerics: all products and sums of quants are exact integers (int16 pair sums <= 2*63*127,
 //   int32 super-block sums < 2^28); one float rounding per block scale product and the float
 //   accumulation over blocks. Equal to kern::ref::dot_q8 up to float summation error.
@@ -114,98 +118,166 @@ inline void scales_mins_k4(const uint8_t* s, uint32_t sc[2], uint32_t m[2]) {
   m[1] = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
 }
 
-// q4_K (kFive false) and q5_K (true).
-template <bool kFive>
-QUIRE_Q8_TARGET inline float qk_4_5_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
+// Software prefetch for the multi-row kernels. Rows of a few KiB walked R at a time are R short
+// interleaved streams, which the hardware prefetchers do not ramp up on (measured: 2x slower
+// than one row at a time on TinyLlama's q4_K weights from DRAM); so each of the `steps` block
+// steps over the current R rows also prefetches 1/steps of the next R rows' bytes (they follow
+// at w + R * w_stride in matmul_w's and the fused passes' row order). Prefetches past the end
+// of the weights are harmless (no faults).
+class NextRows {
+ public:
+  QUIRE_Q8_TARGET NextRows(const uint8_t* w, int64_t w_stride, int rows, int64_t steps)
+      : p_(reinterpret_cast<const char*>(w + rows * w_stride)),
+        step_bytes_(steps > 0 ? rows * w_stride / steps : 0) {}
+  QUIRE_Q8_TARGET void step() {
+    for (int64_t b = 0; b < step_bytes_; b += 64) _mm_prefetch(p_ + b, _MM_HINT_T0);
+    p_ += step_bytes_;
+  }
+
+ private:
+  const char* p_;
+  int64_t step_bytes_;
+};
+
+// q4_K (kFive false) and q5_K (true), R weight rows (w_stride bytes apart) against one
+// activation row: c[r] = row r . a. The activation block (quants and bsums) is loaded once for
+// all R rows; each row's arithmetic does not depend on R, so R = 1 and R = 4 agree bit for bit.
+template <bool kFive, int R>
+QUIRE_Q8_TARGET inline void qk_4_5_rows(const uint8_t* w, int64_t w_stride, const uint8_t* a, int64_t K,
+                                        float* c) {
   constexpr int wb = kFive ? quant::q5_k::bytes : quant::q4_k::bytes;
   constexpr int qs_at = kFive ? quant::q5_k::qs : quant::q4_k::qs;
   const __m256i low4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10);
   // Byte shuffles that broadcast int16 lane j (j = 0..7) of a 128-bit-replicated vector.
   const __m256i pick0 = _mm256_set1_epi16(0x0100), step = _mm256_set1_epi16(0x0202);
-  __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+  __m256 acc[R], acc_min[R];
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) acc[r] = acc_min[r] = _mm256_setzero_ps();
+  NextRows next(w, w_stride, R, K / 256);
   for (int64_t k = 0; k < K; k += 256, w += wb, a += q8k::bytes) {
+    if constexpr (R > 1) next.step();
     const float da = f32_at(a + q8k::d);
-    uint32_t sc32[2], m32[2];
-    scales_mins_k4(w + quant::q4_k::scales, sc32, m32);
-    // mins: sum_s m_s * (bsums[2s] + bsums[2s+1]) as one vpmaddwd of the 16 bsums with each
-    // min twice, kept in float lanes across super-blocks (no horizontal sum per block).
-    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32));
-    const __m256i m_pairs = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
-    const __m256i min_sums = _mm256_madd_epi16(load256(a + q8k::bsums), m_pairs);
-    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q4_k::dmin) * da),
-                              _mm256_cvtepi32_ps(min_sums), acc_min);
-    // The 8 sub-block scales as int16 in both 128-bit lanes; scale j is a byte shuffle away.
-    const __m256i scales = _mm256_broadcastsi128_si256(
-        _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc32))));
-    __m256i pick = pick0;
-
-    __m256i qh = kFive ? load256(w + quant::q5_k::qh) : _mm256_setzero_si256();
-    __m256i sumi = _mm256_setzero_si256();
-    for (int g = 0; g < 4; ++g) {
-      const __m256i q = load256(w + qs_at + 32 * g);
-      __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-      if constexpr (kFive) {  // bit 2g of qh[l] is element l's bit 4 in sub-block 2g, 2g+1 next
-        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
-        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
-        qh = _mm256_srli_epi16(qh, 2);
-      }
-      const __m256i p_lo = _mm256_maddubs_epi16(lo, load256(a + q8k::qs + 64 * g));
-      const __m256i p_hi = _mm256_maddubs_epi16(hi, load256(a + q8k::qs + 64 * g + 32));
-      const __m256i s_lo = _mm256_shuffle_epi8(scales, pick);
-      pick = _mm256_add_epi8(pick, step);
-      const __m256i s_hi = _mm256_shuffle_epi8(scales, pick);
-      pick = _mm256_add_epi8(pick, step);
-      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_lo, s_lo));
-      sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p_hi, s_hi));
+    const __m256i bsums = load256(a + q8k::bsums);
+    __m256i scales[R], qh[R], sumi[R];
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* wr = w + r * w_stride;
+      uint32_t sc32[2], m32[2];
+      scales_mins_k4(wr + quant::q4_k::scales, sc32, m32);
+      // mins: sum_s m_s * (bsums[2s] + bsums[2s+1]) as one vpmaddwd of the 16 bsums with each
+      // min twice, kept in float lanes across super-blocks (no horizontal sum per block).
+      const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m32));
+      const __m256i min_sums = _mm256_madd_epi16(bsums, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8)));
+      acc_min[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(wr + quant::q4_k::dmin) * da),
+                                   _mm256_cvtepi32_ps(min_sums), acc_min[r]);
+      // The 8 sub-block scales as int16 in both 128-bit lanes; scale j is a byte shuffle away.
+      scales[r] = _mm256_broadcastsi128_si256(
+          _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc32))));
+      qh[r] = kFive ? load256(wr + quant::q5_k::qh) : _mm256_setzero_si256();
+      sumi[r] = _mm256_setzero_si256();
     }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q4_k::d) * da), _mm256_cvtepi32_ps(sumi), acc);
+    __m256i pick_lo = pick0;
+    for (int g = 0; g < 4; ++g) {
+      const __m256i a_lo = load256(a + q8k::qs + 64 * g), a_hi = load256(a + q8k::qs + 64 * g + 32);
+      const __m256i pick_hi = _mm256_add_epi8(pick_lo, step);
+      #pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const __m256i q = load256(w + r * w_stride + qs_at + 32 * g);
+        __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        if constexpr (kFive) {  // bit 2g of qh[l] is element l's bit 4 in sub-block 2g, 2g+1 next
+          lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh[r], 4), bit4));
+          hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh[r], 3), bit4));
+          qh[r] = _mm256_srli_epi16(qh[r], 2);
+        }
+        const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, a_lo), _mm256_shuffle_epi8(scales[r], pick_lo));
+        const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, a_hi), _mm256_shuffle_epi8(scales[r], pick_hi));
+        sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(p_lo, p_hi));
+      }
+      pick_lo = _mm256_add_epi8(pick_hi, step);
+    }
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + r * w_stride + quant::q4_k::d) * da),
+                               _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
   }
-  return hsum_ps(acc) - hsum_ps(acc_min);
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) c[r] = hsum_ps(acc[r]) - hsum_ps(acc_min[r]);
 }
 
 QUIRE_Q8_TARGET float q4_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
-  return qk_4_5_x_q8_k<false>(w, a, K);
+  float c;
+  qk_4_5_rows<false, 1>(w, 0, a, K, &c);
+  return c;
 }
 QUIRE_Q8_TARGET float q5_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
-  return qk_4_5_x_q8_k<true>(w, a, K);
+  float c;
+  qk_4_5_rows<true, 1>(w, 0, a, K, &c);
+  return c;
 }
 
-// int16 lanes 0-7 = s0, 8-15 = s1: the scales of the two 16-element halves of a 32-byte vector.
-QUIRE_Q8_TARGET inline __m256i scale_pair(int8_t s0, int8_t s1) {
-  return _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0));
+// q6_K, R weight rows against one activation row, as qk_4_5_rows. The 16 int8 sub-block scales
+// are kept as int16 with the even-numbered ones in the low 128-bit lane and the odd ones in the
+// high lane: the two 16-element halves of quarter j of half h use scales 8h+2j and 8h+2j+1,
+// i.e. int16 element 4h+j of each lane, which one byte shuffle broadcasts.
+template <int R>
+QUIRE_Q8_TARGET inline void q6_k_rows(const uint8_t* w, int64_t w_stride, const uint8_t* a, int64_t K, float* c) {
+  const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
+  const __m128i evens_odds = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  __m256 acc[R];
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+  NextRows next(w, w_stride, R, K / 256);
+  for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
+    if constexpr (R > 1) next.step();
+    const __m256i bsums = load256(a + q8k::bsums);
+    __m256i scales[R], sumi[R];
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + r * w_stride + quant::q6_k::scales));
+      // The -32 offset: 32 * sum_s sc_s * bsums[s], subtracted from the integer sum.
+      const __m256i offset = _mm256_madd_epi16(bsums, _mm256_cvtepi8_epi16(sc8));
+      sumi[r] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
+      scales[r] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, evens_odds));
+    }
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ah = a + q8k::qs + 128 * h;
+      const __m256i av[4] = {load256(ah), load256(ah + 32), load256(ah + 64), load256(ah + 96)};
+      #pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* wr = w + r * w_stride;
+        const __m256i ql0 = load256(wr + quant::q6_k::ql + 64 * h);
+        const __m256i ql1 = load256(wr + quant::q6_k::ql + 64 * h + 32);
+        const __m256i qh = load256(wr + quant::q6_k::qh + 32 * h);
+        // Quarter j (elements 32j.. of this half) takes bits 2j, 2j+1 of qh as its bits 4, 5.
+        const __m256i q[4] = {
+            _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
+            _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
+        for (int j = 0; j < 4; ++j) {
+          const __m256i pick = _mm256_set1_epi16(short(0x0100 + 0x0202 * (4 * h + j)));
+          const __m256i p = _mm256_maddubs_epi16(q[j], av[j]);
+          sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(p, _mm256_shuffle_epi8(scales[r], pick)));
+        }
+      }
+    }
+    const float da = f32_at(a + q8k::d);
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + r * w_stride + quant::q6_k::d) * da),
+                               _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) c[r] = hsum_ps(acc[r]);
 }
 
 QUIRE_Q8_TARGET float q6_k_x_q8_k(const uint8_t* w, const uint8_t* a, int64_t K) {
-  const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
-    const auto* sc = reinterpret_cast<const int8_t*>(w + quant::q6_k::scales);
-    // The -32 offset: 32 * sum_s sc_s * bsums[s], subtracted from the integer sum.
-    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
-    const __m256i offset = _mm256_madd_epi16(load256(a + q8k::bsums), sc16);
-    __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
-    for (int h = 0; h < 2; ++h) {
-      const __m256i ql0 = load256(w + quant::q6_k::ql + 64 * h);
-      const __m256i ql1 = load256(w + quant::q6_k::ql + 64 * h + 32);
-      const __m256i qh = load256(w + quant::q6_k::qh + 32 * h);
-      // Quarter j (elements 32j.. of this half) takes bits 2j, 2j+1 of qh as its bits 4, 5.
-      const __m256i q[4] = {
-          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45)),
-          _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
-                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
-      const uint8_t* ah = a + q8k::qs + 128 * h;
-      const int8_t* sh = sc + 8 * h;
-      for (int j = 0; j < 4; ++j) {
-        const __m256i p = _mm256_maddubs_epi16(q[j], load256(ah + 32 * j));
-        sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_pair(sh[2 * j], sh[2 * j + 1])));
-      }
-    }
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + quant::q6_k::d) * f32_at(a + q8k::d)),
-                          _mm256_cvtepi32_ps(sumi), acc);
-  }
-  return hsum_ps(acc);
+  float c;
+  q6_k_rows<1>(w, 0, a, K, &c);
+  return c;
 }
 
 // ---- Four activation rows per weight row (prefill): each weight block is decoded once and
@@ -280,8 +352,11 @@ QUIRE_Q8_TARGET void q6_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int
   const __m256i low4 = _mm256_set1_epi8(0xF), bits45 = _mm256_set1_epi8(0x30);
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int64_t k = 0; k < K; k += 256, w += quant::q6_k::bytes, a += q8k::bytes) {
-    const auto* sc = reinterpret_cast<const int8_t*>(w + quant::q6_k::scales);
-    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+    const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + quant::q6_k::scales));
+    const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
+    // Even scales in the low lane, odd in the high (q6_k_rows says why).
+    const __m256i sc_eo = _mm256_cvtepi8_epi16(
+        _mm_shuffle_epi8(sc8, _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)));
     __m256i sumi[4];
     for (int r = 0; r < 4; ++r) {
       const __m256i offset = _mm256_madd_epi16(load256(a + r * as + q8k::bsums), sc16);
@@ -297,9 +372,8 @@ QUIRE_Q8_TARGET void q6_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int
           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4), _mm256_and_si256(qh, bits45)),
           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45))};
-      const int8_t* sh = sc + 8 * h;
       for (int j = 0; j < 4; ++j) {
-        const __m256i scales = scale_pair(sh[2 * j], sh[2 * j + 1]);
+        const __m256i scales = _mm256_shuffle_epi8(sc_eo, _mm256_set1_epi16(short(0x0100 + 0x0202 * (4 * h + j))));
         for (int r = 0; r < 4; ++r) {
           const __m256i p = _mm256_maddubs_epi16(q[j], load256(a + r * as + q8k::qs + 128 * h + 32 * j));
           sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(p, scales));
@@ -325,6 +399,30 @@ QUIRE_Q8_TARGET void q4_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int
 }
 QUIRE_Q8_TARGET void q5_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int64_t K, float* c, int64_t cs) {
   qk_4_5_x4<true>(w, a, as, K, c, cs);
+}
+
+QUIRE_Q8_TARGET void q4_k_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
+  qk_4_5_rows<false, 4>(w, ws, a, K, c);
+}
+QUIRE_Q8_TARGET void q5_k_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
+  qk_4_5_rows<true, 4>(w, ws, a, K, c);
+}
+QUIRE_Q8_TARGET void q6_k_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
+  q6_k_rows<4>(w, ws, a, K, c);
+}
+
+Q8DotRows4 q8_dot_rows4_table(DType type) {
+  switch (type) {
+    case DType::q4_k: return q4_k_rows4;
+    case DType::q5_k: return q5_k_rows4;
+    case DType::q6_k: return q6_k_rows4;
+    case DType::q8_0:
+    case DType::q4_0:
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16: return nullptr;
+  }
+  return nullptr;
 }
 
 Q8Dot4 q8_dot4_table(DType type) {

@@ -25,6 +25,7 @@ namespace kern::cpu::detail {
 
 Q8Dot q8_dot_vnni(DType type) { return q8_dot_table(type); }
 Q8Dot4 q8_dot4_vnni(DType type) { return q8_dot4_table(type); }
+Q8DotRows4 q8_dot_rows4_vnni(DType type) { return q8_dot_rows4_table(type); }
 
 bool cpu_has_avx512_vnni() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -39,6 +40,7 @@ bool cpu_has_avx512_vnni() {
 namespace kern::cpu::detail {
 Q8Dot q8_dot_vnni(DType) { return nullptr; }
 Q8Dot4 q8_dot4_vnni(DType) { return nullptr; }
+Q8DotRows4 q8_dot_rows4_vnni(DType) { return nullptr; }
 bool cpu_has_avx512_vnni() { return false; }
 }  // namespace kern::cpu::detail
 

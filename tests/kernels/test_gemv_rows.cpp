@@ -1,0 +1,176 @@
+// The decode GEMV kernels that take several weight rows per call (kernels/cpu/weight_dot.h
+// RowDot4, kernels/cpu/q8_dot.h Q8DotRows4), per built instruction set:
+//   - each row equals the one-row kernel of the same build bit for bit (matmul_w and the fused
+//     passes group rows differently, and their outputs must agree exactly);
+//   - each row equals an independent double-precision dot (f32) or kern::ref::dot_q8 (integer
+//     dots) up to float summation error;
+//   - rows are read at w + r * stride for a stride larger than a row, and every K tail length
+//     (f32) is handled.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/weight_dot.h"
+#include "kernels/kernels.h"
+#include "kernels/q8_act.h"
+#include "kernels/quant_blocks.h"
+#include "tests/kernels/quant_test_util.h"
+
+namespace kern {
+namespace {
+
+using testing::random_normal;
+using testing::random_weights;
+
+struct F32Kernels {
+  const char* name;
+  cpu::detail::RowDot dot;
+  cpu::detail::RowDot4 dot4;
+};
+
+std::vector<F32Kernels> f32_kernels() {
+  std::vector<F32Kernels> ks;
+  if (cpu::detail::cpu_has_avx2()) {
+    ks.push_back({"avx2", cpu::detail::row_dot_avx2(DType::f32), cpu::detail::row_dot4_avx2(DType::f32)});
+  }
+  if (cpu::detail::cpu_has_avx512()) {
+    ks.push_back({"avx512", cpu::detail::row_dot_avx512(DType::f32), cpu::detail::row_dot4_avx512(DType::f32)});
+  }
+  return ks;
+}
+
+TEST(RowDot4F32, EqualsOneRowKernelAndDoubleDot) {
+  const auto kernels = f32_kernels();
+  if (kernels.empty()) GTEST_SKIP() << "no SIMD f32 kernel runs on this CPU";
+  for (const int64_t K : {1, 5, 8, 15, 16, 17, 31, 32, 33, 47, 100, 768, 1001, 4099}) {
+    const int64_t row_floats = K + 3;  // rows 4 * (K + 3) bytes apart: not packed, not aligned
+    const auto W = random_normal(static_cast<size_t>(4 * row_floats), uint32_t(K));
+    auto A = random_normal(static_cast<size_t>(K), uint32_t(K) + 7);
+    for (size_t k = 0; k < A.size(); k += 5) A[k] *= 100.0f;  // mixed magnitudes
+    const auto* w = reinterpret_cast<const uint8_t*>(W.data());
+    const int64_t stride = row_floats * int64_t(sizeof(float));
+    for (const F32Kernels& kern : kernels) {
+      ASSERT_NE(kern.dot, nullptr) << kern.name;
+      ASSERT_NE(kern.dot4, nullptr) << kern.name;
+      float c[4] = {NAN, NAN, NAN, NAN};
+      kern.dot4(w, stride, A.data(), K, c);
+      for (int64_t r = 0; r < 4; ++r) {
+        const float* wr = W.data() + r * row_floats;
+        double want = 0.0, abs_sum = 0.0;
+        for (int64_t k = 0; k < K; ++k) {
+          want += double(wr[k]) * A[size_t(k)];
+          abs_sum += std::fabs(double(wr[k]) * A[size_t(k)]);
+        }
+        // Float summation in lanes: at most ~K / 32 + 5 rounding steps of 2^-24 per term.
+        const double tol = 1e-6 * (1.0 + double(K) / 32.0) * abs_sum;
+        EXPECT_EQ(c[r], kern.dot(w + r * stride, A.data(), K)) << kern.name << " K=" << K << " row " << r;
+        EXPECT_NEAR(c[r], want, tol) << kern.name << " K=" << K << " row " << r;
+      }
+    }
+  }
+}
+
+// The selected pair always comes from one build, and the four-row kernel exists for f32.
+TEST(RowDot4F32, SelectionPairsBuilds) {
+  if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2: no four-row kernel";
+  EXPECT_NE(cpu::detail::select_row_dot4(DType::f32), nullptr);
+  if (cpu::detail::cpu_has_avx512()) {
+    EXPECT_EQ(cpu::detail::select_row_dot(DType::f32), cpu::detail::row_dot_avx512(DType::f32));
+    EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), cpu::detail::row_dot4_avx512(DType::f32));
+  } else {
+    EXPECT_EQ(cpu::detail::select_row_dot(DType::f32), cpu::detail::row_dot_avx2(DType::f32));
+    EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), cpu::detail::row_dot4_avx2(DType::f32));
+  }
+  cpu::detail::set_simd_enabled(false);
+  EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), nullptr);
+  cpu::detail::set_simd_enabled(true);
+}
+
+struct Q8Kernels {
+  const char* name;
+  cpu::detail::Q8Dot dot;
+  cpu::detail::Q8DotRows4 rows4;
+};
+
+std::vector<Q8Kernels> q8_kernels(DType type) {
+  std::vector<Q8Kernels> ks;
+  if (cpu::detail::cpu_has_avx2()) {
+    ks.push_back({"avx2", cpu::detail::q8_dot_avx2(type), cpu::detail::q8_dot_rows4_avx2(type)});
+  }
+  if (cpu::detail::cpu_has_avx512_vnni()) {
+    ks.push_back({"vnni", cpu::detail::q8_dot_vnni(type), cpu::detail::q8_dot_rows4_vnni(type)});
+  }
+  return ks;
+}
+
+class Q8Rows4 : public ::testing::TestWithParam<DType> {};
+
+// Weight rows 0, 2, 4, 6 of 8 random rows (every quant and scale bit pattern) against one
+// activation row with a different magnitude per 32 elements.
+TEST_P(Q8Rows4, EqualsOneRowKernelAndRef) {
+  const DType type = GetParam();
+  const auto kernels = q8_kernels(type);
+  if (kernels.empty()) GTEST_SKIP() << "no SIMD integer kernel runs on this CPU";
+  const ActQ8 act = *act_q8_for(type);
+  for (const int64_t K : {256, 1536, 2816}) {
+    const int64_t rb = row_bytes(type, K), stride = 2 * rb;
+    const auto W = random_weights(type, 8, K, uint32_t(K) + 3);
+    auto x = random_normal(static_cast<size_t>(K), uint32_t(K) + 4);
+    for (size_t k = 0; k < x.size(); ++k) x[k] *= std::pow(10.0f, float(k / 32 % 5) - 2.0f);
+    std::vector<uint8_t> aq(static_cast<size_t>(act_row_bytes(act, K)));
+    ref::quantize_act(Exec{}, aq.data(), x.data(), act, 1, K);
+    std::vector<float> a(static_cast<size_t>(K)), w(static_cast<size_t>(K));
+    ref::dequantize_act(a.data(), aq.data(), act, K);
+    for (const Q8Kernels& kern : kernels) {
+      ASSERT_NE(kern.dot, nullptr) << kern.name;
+      ASSERT_NE(kern.rows4, nullptr) << kern.name;
+      float c[4] = {NAN, NAN, NAN, NAN};
+      kern.rows4(W.data(), stride, aq.data(), K, c);
+      for (int64_t r = 0; r < 4; ++r) {
+        const uint8_t* wr = W.data() + r * stride;
+        // Float terms the kernels sum: |a| (|w| + 2 |dmin * m|) per element (the K-quants'
+        // d * sc * q and dmin * m terms cancel to w); float rounding of each, summed.
+        ref::dequantize(Exec{}, w.data(), wr, type, K);
+        double mag = 0.0;
+        for (int64_t k = 0; k < K; ++k) {
+          double offset = 0.0;
+          if (type != DType::q6_k) {
+            const uint8_t* blk = wr + k / 256 * dtype_info(type).block_bytes;
+            uint8_t sc, m;
+            quant::scale_min_k4(int(k % 256 / 32), blk + quant::q4_k::scales, sc, m);
+            offset = std::fabs(double(quant::load_half(blk + quant::q4_k::dmin))) * m;
+          }
+          mag += std::fabs(double(a[size_t(k)])) * (std::fabs(double(w[size_t(k)])) + 2.0 * offset);
+        }
+        const double tol = 2e-6 * std::sqrt(double(K)) * mag + 1e-30;
+        EXPECT_EQ(c[r], kern.dot(wr, aq.data(), K)) << kern.name << " K=" << K << " row " << r;
+        EXPECT_NEAR(c[r], ref::dot_q8(type, wr, aq.data(), K), tol) << kern.name << " K=" << K << " row " << r;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(KQuants, Q8Rows4, ::testing::Values(DType::q4_k, DType::q5_k, DType::q6_k),
+                         [](const ::testing::TestParamInfo<DType>& p) {
+                           return std::string(dtype_info(p.param).name);
+                         });
+
+// The decode path picks the four-weight-row kernel of the selected build, only for K-quants.
+TEST(Q8Rows4Selection, KQuantsOnly) {
+  if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2: no integer path";
+  for (DType type : {DType::q4_k, DType::q5_k, DType::q6_k}) {
+    EXPECT_NE(cpu::detail::select_q8_dot_rows4(type), nullptr) << dtype_info(type).name;
+  }
+  for (DType type : {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0}) {
+    EXPECT_EQ(cpu::detail::select_q8_dot_rows4(type), nullptr) << dtype_info(type).name;
+  }
+  cpu::set_q8_activations(false);
+  EXPECT_EQ(cpu::detail::select_q8_dot_rows4(DType::q4_k), nullptr);
+  cpu::set_q8_activations(true);
+}
+
+}  // namespace
+}  // namespace kern
