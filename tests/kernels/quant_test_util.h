@@ -1,6 +1,8 @@
 // Shared helpers of the weight-type tests: random data and random valid GGML blocks.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <ostream>
@@ -70,6 +72,25 @@ inline const std::vector<DType>& all_dtypes() {
   static const std::vector<DType> types{DType::f32,  DType::f16,  DType::bf16, DType::q8_0,
                                         DType::q4_0, DType::q4_k, DType::q5_k, DType::q6_k};
   return types;
+}
+
+// max |got - want| <= 2e-6 sqrt(K) sum_k |a_k w_k| for each of the M x N outputs of A [M, K]
+// times the weight rows W [N, K] (dequantized by kern::ref): float summation error is bounded by
+// a small multiple of eps * sum_k |a_k * w_k|.
+inline void expect_matmul_near(const std::vector<float>& got, const std::vector<float>& want,
+                               const std::vector<float>& A, const std::vector<uint8_t>& W,
+                               DType type, int64_t M, int64_t N, int64_t K) {
+  std::vector<float> w(static_cast<size_t>(N * K));
+  ref::dequantize(Exec{}, w.data(), W.data(), type, N * K);
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = 0; n < N; ++n) {
+      double abs_sum = 0.0;
+      for (int64_t k = 0; k < K; ++k) abs_sum += std::fabs(double(A[size_t(m * K + k)]) * w[size_t(n * K + k)]);
+      const size_t i = static_cast<size_t>(m * N + n);
+      ASSERT_LE(std::fabs(double(got[i]) - want[i]), 2e-6 * std::sqrt(double(K)) * abs_sum + 1e-30)
+          << "C[" << m << "," << n << "]: got " << got[i] << ", want " << want[i];
+    }
+  }
 }
 
 }  // namespace kern::testing

@@ -19,6 +19,7 @@ namespace kern {
 namespace {
 
 using testing::all_dtypes;
+using testing::expect_matmul_near;
 using testing::random_normal;
 using testing::random_weights;
 
@@ -30,24 +31,6 @@ struct Q8Off {
 
 int64_t k_for(DType a, DType b) {
   return std::max(dtype_info(a).block_elems, dtype_info(b).block_elems) == 256 ? 512 : 96;
-}
-
-// max |got - want| <= 2e-6 sqrt(K) sum_k |a_k w_k| per element, as in test_matmul_w.cpp, with
-// the weight rows dequantized by kern::ref.
-void expect_near_ref(const std::vector<float>& got, const std::vector<float>& want,
-                     const std::vector<float>& A, const std::vector<uint8_t>& W, DType type,
-                     int64_t M, int64_t N, int64_t K) {
-  std::vector<float> w(static_cast<size_t>(N * K));
-  ref::dequantize(Exec{}, w.data(), W.data(), type, N * K);
-  for (int64_t m = 0; m < M; ++m) {
-    for (int64_t n = 0; n < N; ++n) {
-      double abs_sum = 0.0;
-      for (int64_t k = 0; k < K; ++k) abs_sum += std::fabs(double(A[size_t(m * K + k)]) * w[size_t(n * K + k)]);
-      const size_t i = static_cast<size_t>(m * N + n);
-      ASSERT_LE(std::fabs(double(got[i]) - want[i]), 2e-6 * std::sqrt(double(K)) * abs_sum + 1e-30)
-          << "[" << m << "," << n << "]";
-    }
-  }
 }
 
 class GemvFused : public ::testing::TestWithParam<DType> {
@@ -126,8 +109,8 @@ TEST_P(GemvFused, MultiMatchesRef) {
                                       {want1.data(), {W1.data(), type, rows[1]}}};
   cpu::matmul_w_multi(ex, A.data(), M, K, cpu_parts);
   ref::matmul_w_multi(ex, A.data(), M, K, ref_parts);
-  expect_near_ref(got0, want0, A, W0, type, M, rows[0], K);
-  expect_near_ref(got1, want1, A, W1, type, M, rows[1], K);
+  expect_matmul_near(got0, want0, A, W0, type, M, rows[0], K);
+  expect_matmul_near(got1, want1, A, W1, type, M, rows[1], K);
 }
 
 TEST_P(GemvFused, SwigluMatchesRef) {
@@ -141,7 +124,7 @@ TEST_P(GemvFused, SwigluMatchesRef) {
   cpu::matmul_w_swiglu(ex, gate.data(), up.data(), A.data(), M, K, {Wg.data(), type, N}, {Wu.data(), type, N});
   ref::matmul_w_swiglu(ex, want_gate.data(), want_up.data(), A.data(), M, K, {Wg.data(), type, N},
                        {Wu.data(), type, N});
-  expect_near_ref(up, want_up, A, Wu, type, M, N, K);
+  expect_matmul_near(up, want_up, A, Wu, type, M, N, K);
   // silu(g) * u is well conditioned in g and u: compare with a bound relative to the inputs'.
   for (size_t i = 0; i < gate.size(); ++i) {
     ASSERT_NEAR(gate[i], want_gate[i], 1e-4f * (1.0f + std::fabs(want_gate[i]))) << "at " << i;

@@ -20,6 +20,7 @@ namespace kern {
 namespace {
 
 using testing::all_dtypes;
+using testing::expect_matmul_near;
 using testing::random_normal;
 using testing::random_weights;
 
@@ -79,18 +80,7 @@ TEST_P(MatmulW, MatchesRef) {
     std::vector<float> want(static_cast<size_t>(M * N)), got(want.size(), NAN);
     ref::matmul_w(ex, want.data(), A.data(), W.data(), type(), M, N, K);
     cpu::matmul_w(ex, got.data(), A.data(), W.data(), type(), M, N, K);
-    // Float summation error is bounded by a small multiple of eps * sum_k |a_k * w_k|.
-    std::vector<float> w(static_cast<size_t>(N * K));
-    ref::dequantize(ex, w.data(), W.data(), type(), N * K);
-    for (int64_t m = 0; m < M; ++m) {
-      for (int64_t n = 0; n < N; ++n) {
-        double abs_sum = 0.0;
-        for (int64_t k = 0; k < K; ++k) abs_sum += std::fabs(double(A[size_t(m * K + k)]) * w[size_t(n * K + k)]);
-        const size_t i = static_cast<size_t>(m * N + n);
-        ASSERT_LE(std::fabs(double(got[i]) - want[i]), 2e-6 * std::sqrt(double(K)) * abs_sum + 1e-30)
-            << "C[" << m << "," << n << "]: got " << got[i] << ", want " << want[i];
-      }
-    }
+    expect_matmul_near(got, want, A, W, type(), M, N, K);
   }
 }
 
