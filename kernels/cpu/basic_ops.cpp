@@ -11,6 +11,7 @@
 
 #include "kernels/cpu/avx2_clones.h"
 #include "kernels/cpu/fast_exp.h"
+#include "kernels/cpu/parallel_rows.h"
 #include "kernels/cpu/sgemm_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
@@ -18,17 +19,9 @@
 namespace kern::cpu {
 namespace {
 
-// Runs fn(begin, end) over rows, on the pool when there is one.
-template <class Fn>
-void for_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
-  // Aim for chunks of at least ~16k multiply-adds so threading pays for its wake-up.
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(row_cost, 1));
-  if (ex.pool == nullptr) {
-    fn(int64_t{0}, rows);
-  } else {
-    ex.pool->parallel_for(rows, grain, fn);
-  }
-}
+// Element-wise and row-wise ops are cheap per element: chunks of ~16k elements pay for a
+// hand-off to a worker.
+constexpr int64_t kMinChunk = 16384;
 
 // gate[i] = silu(gate[i]) * up[i] for i < n.
 QUIRE_AVX2_CLONES
@@ -45,7 +38,7 @@ void matmul(const Exec& ex, float* C, const float* A, const float* B, int64_t M,
 
 void rms_norm(const Exec& ex, float* y, const float* x, const float* w, int64_t rows, int64_t n,
               float eps) {
-  for_rows(ex, rows, n, [=](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, rows, n, [=](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* xr = x + r * n;
       float* yr = y + r * n;
@@ -54,11 +47,11 @@ void rms_norm(const Exec& ex, float* y, const float* x, const float* w, int64_t 
       const float scale = 1.0f / std::sqrt(sum_sq / float(n) + eps);
       for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * scale * w[i];
     }
-  });
+  }, kMinChunk);
 }
 
 void softmax(const Exec& ex, float* x, int64_t rows, int64_t n) {
-  for_rows(ex, rows, n, [=](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, rows, n, [=](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       float* xr = x + r * n;
       const float max = *std::max_element(xr, xr + n);
@@ -70,19 +63,19 @@ void softmax(const Exec& ex, float* x, int64_t rows, int64_t n) {
       const float inv = 1.0f / sum;
       for (int64_t i = 0; i < n; ++i) xr[i] *= inv;
     }
-  });
+  }, kMinChunk);
 }
 
 void swiglu(const Exec& ex, float* gate, const float* up, int64_t n) {
-  for_rows(ex, n, 16, [=](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, n, 16, [=](int64_t begin, int64_t end) {
     swiglu_span(gate + begin, up + begin, end - begin);
-  });
+  }, kMinChunk);
 }
 
 void add(const Exec& ex, float* y, const float* x, int64_t n) {
-  for_rows(ex, n, 1, [=](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, n, 1, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] += x[i];
-  });
+  }, kMinChunk);
 }
 
 }  // namespace kern::cpu

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/cpu/fast_exp.h"
+#include "kernels/cpu/parallel_rows.h"
 #include "kernels/cpu/q8_dot.h"
 #include "kernels/cpu/weight_dot.h"
 #include "kernels/q8_act.h"
@@ -110,16 +111,6 @@ class RowKernel {
   const float* a_ = nullptr;
 };
 
-template <class Fn>
-void for_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(row_cost, 1));
-  if (ex.pool == nullptr) {
-    fn(int64_t{0}, rows);
-  } else {
-    ex.pool->parallel_for(rows, grain, fn);
-  }
-}
-
 // silu(g) * u, written as cpu::swiglu writes it so that the results agree bit for bit.
 inline float silu_mul(float g, float u) { return g / (1.0f + fast_exp(-g)) * u; }
 
@@ -143,7 +134,7 @@ void matmul_w_multi(const Exec& ex, const float* A, int64_t M, int64_t K,
     total += p.w.rows;
     ends.push_back(total);
   }
-  for_rows(ex, total, M * K, [&](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, total, M * K, [&](int64_t begin, int64_t end) {
     size_t p = 0;
     for (int64_t r = begin; r < end;) {
       while (r >= ends[p]) ++p;
@@ -168,7 +159,7 @@ void matmul_w_swiglu(const Exec& ex, float* gate, float* up, const float* A, int
   }
   Activations acts(ex, A, M, K);
   const RowKernel g(w_gate, acts, M, K), u(w_up, acts, M, K);
-  for_rows(ex, N, 2 * M * K, [&](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, N, 2 * M * K, [&](int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; n += 4) {  // 4 rows of each: both stay in L1 for SwiGLU
       const int64_t count = std::min<int64_t>(4, end - n);
       g.rows(n, count, gate + n, N);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/parallel_rows.h"
 #include "kernels/cpu/q8_gemm.h"
 #include "kernels/cpu/sgemm_pool.h"
 #include "kernels/cpu/weight_dot.h"
@@ -46,16 +47,6 @@ constexpr int64_t kTileFloats = int64_t{1} << 20;  // 4 MiB of dequantized weigh
 
 std::atomic<bool> g_simd_enabled{true};
 std::atomic<int64_t> g_q8_max_rows{kGemmMinRows};
-
-template <class Fn>
-void parallel_rows(const Exec& ex, int64_t rows, int64_t row_cost, Fn&& fn) {
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(row_cost, 1));
-  if (ex.pool == nullptr) {
-    fn(int64_t{0}, rows);
-  } else {
-    ex.pool->parallel_for(rows, grain, fn);
-  }
-}
 
 }  // namespace
 
@@ -91,7 +82,7 @@ void dequantize(const Exec& ex, float* y, const void* x, DType type, int64_t n) 
   const DTypeInfo& info = dtype_info(type);
   const int64_t blocks = n / info.block_elems;
   const auto* bytes = static_cast<const uint8_t*>(x);
-  parallel_rows(ex, blocks, info.block_elems, [&](int64_t begin, int64_t end) {
+  detail::parallel_rows(ex, blocks, info.block_elems, [&](int64_t begin, int64_t end) {
     quant::decode_row(type, bytes + begin * info.block_bytes, y + begin * info.block_elems,
                       (end - begin) * info.block_elems);
   });
@@ -114,7 +105,7 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
     const detail::Q8Dot4 qdot4 = detail::select_q8_dot4(wtype);
     // Fewer than 4 activation rows: 4 weight rows per call share each activation block load.
     const detail::Q8DotRows4 qrows4 = M < 4 ? detail::select_q8_dot_rows4(wtype) : nullptr;
-    parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
+    detail::parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
       int64_t n = begin;
       if (qrows4 != nullptr) {
         for (; n + 4 <= end; n += 4) {
@@ -155,7 +146,7 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   if (M < kGemmMinRows) {
     const detail::RowDot dot = detail::select_row_dot(wtype);
     const detail::RowDot4 dot4 = detail::select_row_dot4(wtype);
-    parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
+    detail::parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
       int64_t n = begin;
       if (dot4 != nullptr) {
         for (; n + 4 <= end; n += 4) {
@@ -176,7 +167,7 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   std::vector<float> tile(static_cast<size_t>(tile_rows * K));
   for (int64_t n0 = 0; n0 < N; n0 += tile_rows) {
     const int64_t rows = std::min(tile_rows, N - n0);
-    parallel_rows(ex, rows, K, [&](int64_t begin, int64_t end) {
+    detail::parallel_rows(ex, rows, K, [&](int64_t begin, int64_t end) {
       quant::decode_row(wtype, w + (n0 + begin) * stride, tile.data() + begin * K,
                         (end - begin) * K);
     });
