@@ -4,7 +4,7 @@
 //     activation rows are rounded once to 8-bit blocks (q8_0 for q8_0/q4_0, q8_K for the
 //     K-quants) and each (weight row, activation row) pair is an integer dot
 //     (kernels/cpu/q8_dot.h), as llama.cpp does: four activation rows per call for M >= 4,
-//     four weight rows per call (K-quants) below. Float weights, or no AVX2: fused
+//     four weight rows per call below. Float weights, or no AVX2: fused
 //     dequantize-and-dot with the best RowDot for this CPU (AVX-512 for f32, AVX2/FMA/F16C,
 //     else portable; weight_dot.h), four weight rows per call where a RowDot4 exists (f32). A
 //     weight row is read once per activation row; for M <= 7 it stays in L1/L2.

@@ -27,13 +27,13 @@ using QuantizeRow = void (*)(uint8_t* y, const float* x, int64_t K);
 // when cpu_has_avx2() (weight_dot.h) is true.
 Q8Dot q8_dot_avx2(DType type);
 Q8Dot4 q8_dot4_avx2(DType type);
-Q8DotRows4 q8_dot_rows4_avx2(DType type);  // K-quants only; nullptr for the others
+Q8DotRows4 q8_dot_rows4_avx2(DType type);
 QuantizeRow quantize_row_avx2(ActQ8 type);
 // AVX-512 VNNI (vpdpbusd on 256-bit vectors) kernels; nullptr where none is built. Call only
 // when cpu_has_avx512_vnni() is true.
 Q8Dot q8_dot_vnni(DType type);
 Q8Dot4 q8_dot4_vnni(DType type);
-Q8DotRows4 q8_dot_rows4_vnni(DType type);  // K-quants only; nullptr for the others
+Q8DotRows4 q8_dot_rows4_vnni(DType type);
 bool cpu_has_avx512_vnni();
 
 // matmul_w takes the integer path for M < this many activation rows (default 8, where its float
@@ -49,8 +49,8 @@ void set_vnni_enabled(bool enabled);
 Q8Dot select_q8_dot(DType type);
 // The four-row kernel of the same build as select_q8_dot(type) (nullptr exactly when that is).
 Q8Dot4 select_q8_dot4(DType type);
-// The four-weight-row kernel of the same build as select_q8_dot(type), or nullptr where that is
-// nullptr or the type has none (q8_0, q4_0): then callers use select_q8_dot row by row.
+// The four-weight-row kernel of the same build as select_q8_dot(type) (nullptr exactly when that
+// is; then callers take the float path).
 Q8DotRows4 select_q8_dot_rows4(DType type);
 // The activation quantizer for `type`: AVX2 when available and SIMD is on, else scalar.
 QuantizeRow select_quantize_row(ActQ8 type);

@@ -18,7 +18,7 @@
 //   q6_K x q8_K: 6-bit quants as unsigned 0..63 (vpmaddubsw), the -32 offset taken out once per
 //                super-block as 32 * sum_s scale_s * bsums[s]; int8 sub-block scales via vpmaddwd,
 //                each broadcast by one byte shuffle.
-// Decode (one activation row): the K-quant kernels also come as four weight rows per call
+// Decode (one activation row): every kernel also comes as four weight rows per call
 // (Q8DotRows4), which share each activation block load; per row the same arithmetic as the
 // one-row kernel, so the two agree bit for bit.
 // Numerics: all products and sums of quants are exact integers (int16 pair sums <= 2*63*127,
@@ -65,59 +65,6 @@ QUIRE_Q8_TARGET inline __m256i dot_s8s8(__m256i acc, __m256i w, __m256i a) {
   return dot_u8s8(acc, _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
 }
 
-QUIRE_Q8_TARGET float q8_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
-  constexpr int wb = quant::q8_0::bytes, ab = quant::q8_0::bytes, qs = quant::q8_0::qs;
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t k = 0;
-  for (; k + 64 <= K; k += 64, w += 2 * wb, a += 2 * ab) {
-    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), load256(w + qs), load256(a + qs));
-    const __m256i s1 = dot_s8s8(_mm256_setzero_si256(), load256(w + wb + qs), load256(a + ab + qs));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + wb) * half_at(a + ab)), _mm256_cvtepi32_ps(s1), acc1);
-  }
-  if (k < K) {
-    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), load256(w + qs), load256(a + qs));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
-  }
-  return hsum_ps(_mm256_add_ps(acc0, acc1));
-}
-
-// The 32 quants of a q4_0 block as signed bytes in element order (nibble - 8).
-QUIRE_Q8_TARGET inline __m256i q4_0_bytes(const uint8_t* qs) {
-  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(x, 4), x);
-  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0xF)), _mm256_set1_epi8(8));
-}
-
-QUIRE_Q8_TARGET float q4_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
-  constexpr int wb = quant::q4_0::bytes, ab = quant::q8_0::bytes;
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t k = 0;
-  for (; k + 64 <= K; k += 64, w += 2 * wb, a += 2 * ab) {
-    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + quant::q4_0::qs), load256(a + quant::q8_0::qs));
-    const __m256i s1 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + wb + quant::q4_0::qs), load256(a + ab + quant::q8_0::qs));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + wb) * half_at(a + ab)), _mm256_cvtepi32_ps(s1), acc1);
-  }
-  if (k < K) {
-    const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q4_0_bytes(w + quant::q4_0::qs), load256(a + quant::q8_0::qs));
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w) * half_at(a)), _mm256_cvtepi32_ps(s0), acc0);
-  }
-  return hsum_ps(_mm256_add_ps(acc0, acc1));
-}
-
-// The 8 six-bit scales and mins of q4_K / q5_K (quant::scale_min_k4 for all j at once, on 32-bit
-// words): sc[j] = scales byte j, m[j] = mins byte j.
-inline void scales_mins_k4(const uint8_t* s, uint32_t sc[2], uint32_t m[2]) {
-  uint32_t w[3];
-  std::memcpy(w, s, sizeof w);
-  constexpr uint32_t low6 = 0x3F3F3F3Fu, low4 = 0x0F0F0F0Fu, low2 = 0x03030303u;
-  sc[0] = w[0] & low6;
-  m[0] = w[1] & low6;
-  sc[1] = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
-  m[1] = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
-}
-
 // Software prefetch for the multi-row kernels. Rows of a few KiB walked R at a time are R short
 // interleaved streams, which the hardware prefetchers do not ramp up on (measured: 2x slower
 // than one row at a time on TinyLlama's q4_K weights from DRAM); so each of the `steps` block
@@ -138,6 +85,88 @@ class NextRows {
   const char* p_;
   int64_t step_bytes_;
 };
+
+// The 32 quants of a q4_0 block as signed bytes in element order (nibble - 8).
+QUIRE_Q8_TARGET inline __m256i q4_0_bytes(const uint8_t* qs) {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(x, 4), x);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0xF)), _mm256_set1_epi8(8));
+}
+
+// The 32 quants of block `wblk` as signed bytes: q8_0's as stored, q4_0's nibbles minus 8.
+template <bool kQ4>
+QUIRE_Q8_TARGET inline __m256i q8_0_q4_0_bytes(const uint8_t* wblk) {
+  if constexpr (kQ4) {
+    return q4_0_bytes(wblk + quant::q4_0::qs);
+  } else {
+    return load256(wblk + quant::q8_0::qs);
+  }
+}
+
+// q8_0 (kQ4 false) or q4_0 (true) x q8_0, R weight rows (w_stride bytes apart) against one
+// activation row: c[r] = row r . a. Two float accumulators per row (even and odd blocks) hide
+// the FMA latency; each activation block is loaded once for all R rows, and each row's
+// arithmetic does not depend on R, so R = 1 and R = 4 agree bit for bit. The next R rows are
+// prefetched as in qk_4_5_rows (NextRows).
+template <bool kQ4, int R>
+QUIRE_Q8_TARGET inline void q8_0_q4_0_rows(const uint8_t* w, int64_t w_stride, const uint8_t* a, int64_t K,
+                                           float* c) {
+  constexpr int wb = kQ4 ? quant::q4_0::bytes : quant::q8_0::bytes, ab = quant::q8_0::bytes;
+  constexpr int aqs = quant::q8_0::qs;
+  __m256 acc0[R], acc1[R];
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  NextRows next(w, w_stride, R, K / 64);
+  int64_t k = 0;
+  for (; k + 64 <= K; k += 64, w += 2 * wb, a += 2 * ab) {
+    if constexpr (R > 1) next.step();
+    const __m256i a0 = load256(a + aqs), a1 = load256(a + ab + aqs);
+    const float da0 = half_at(a), da1 = half_at(a + ab);
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* wr = w + r * w_stride;
+      const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q8_0_q4_0_bytes<kQ4>(wr), a0);
+      const __m256i s1 = dot_s8s8(_mm256_setzero_si256(), q8_0_q4_0_bytes<kQ4>(wr + wb), a1);
+      acc0[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(wr) * da0), _mm256_cvtepi32_ps(s0), acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(wr + wb) * da1), _mm256_cvtepi32_ps(s1), acc1[r]);
+    }
+  }
+  if (k < K) {  // an odd number of blocks: the last one
+    const __m256i a0 = load256(a + aqs);
+    const float da0 = half_at(a);
+    #pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* wr = w + r * w_stride;
+      const __m256i s0 = dot_s8s8(_mm256_setzero_si256(), q8_0_q4_0_bytes<kQ4>(wr), a0);
+      acc0[r] = _mm256_fmadd_ps(_mm256_set1_ps(half_at(wr) * da0), _mm256_cvtepi32_ps(s0), acc0[r]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) c[r] = hsum_ps(_mm256_add_ps(acc0[r], acc1[r]));
+}
+
+QUIRE_Q8_TARGET float q8_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
+  float c;
+  q8_0_q4_0_rows<false, 1>(w, 0, a, K, &c);
+  return c;
+}
+QUIRE_Q8_TARGET float q4_0_x_q8_0(const uint8_t* w, const uint8_t* a, int64_t K) {
+  float c;
+  q8_0_q4_0_rows<true, 1>(w, 0, a, K, &c);
+  return c;
+}
+
+// The 8 six-bit scales and mins of q4_K / q5_K (quant::scale_min_k4 for all j at once, on 32-bit
+// words): sc[j] = scales byte j, m[j] = mins byte j.
+inline void scales_mins_k4(const uint8_t* s, uint32_t sc[2], uint32_t m[2]) {
+  uint32_t w[3];
+  std::memcpy(w, s, sizeof w);
+  constexpr uint32_t low6 = 0x3F3F3F3Fu, low4 = 0x0F0F0F0Fu, low2 = 0x03030303u;
+  sc[0] = w[0] & low6;
+  m[0] = w[1] & low6;
+  sc[1] = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
+  m[1] = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
+}
 
 // q4_K (kFive false) and q5_K (true), R weight rows (w_stride bytes apart) against one
 // activation row: c[r] = row r . a. The activation block (quants and bsums) is loaded once for
@@ -401,6 +430,12 @@ QUIRE_Q8_TARGET void q5_k_x4(const uint8_t* w, const uint8_t* a, int64_t as, int
   qk_4_5_x4<true>(w, a, as, K, c, cs);
 }
 
+QUIRE_Q8_TARGET void q8_0_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
+  q8_0_q4_0_rows<false, 4>(w, ws, a, K, c);
+}
+QUIRE_Q8_TARGET void q4_0_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
+  q8_0_q4_0_rows<true, 4>(w, ws, a, K, c);
+}
 QUIRE_Q8_TARGET void q4_k_rows4(const uint8_t* w, int64_t ws, const uint8_t* a, int64_t K, float* c) {
   qk_4_5_rows<false, 4>(w, ws, a, K, c);
 }
@@ -416,8 +451,8 @@ Q8DotRows4 q8_dot_rows4_table(DType type) {
     case DType::q4_k: return q4_k_rows4;
     case DType::q5_k: return q5_k_rows4;
     case DType::q6_k: return q6_k_rows4;
-    case DType::q8_0:
-    case DType::q4_0:
+    case DType::q8_0: return q8_0_rows4;
+    case DType::q4_0: return q4_0_rows4;
     case DType::f32:
     case DType::f16:
     case DType::bf16: return nullptr;

@@ -115,7 +115,11 @@ TEST_P(Q8Rows4, EqualsOneRowKernelAndRef) {
   const auto kernels = q8_kernels(type);
   if (kernels.empty()) GTEST_SKIP() << "no SIMD integer kernel runs on this CPU";
   const ActQ8 act = *act_q8_for(type);
-  for (const int64_t K : {256, 1536, 2816}) {
+  // q8_0 / q4_0 (32-element blocks) also with an odd number of blocks: the kernels' tail block.
+  const bool k_quant = dtype_info(type).block_elems == 256;
+  std::vector<int64_t> ks = {256, 1536, 2816};
+  if (!k_quant) ks.insert(ks.end(), {32, 96, 2080});
+  for (const int64_t K : ks) {
     const int64_t rb = row_bytes(type, K), stride = 2 * rb;
     const auto W = random_weights(type, 8, K, uint32_t(K) + 3);
     auto x = random_normal(static_cast<size_t>(K), uint32_t(K) + 4);
@@ -137,7 +141,7 @@ TEST_P(Q8Rows4, EqualsOneRowKernelAndRef) {
         double mag = 0.0;
         for (int64_t k = 0; k < K; ++k) {
           double offset = 0.0;
-          if (type != DType::q6_k) {
+          if (type == DType::q4_k || type == DType::q5_k) {
             const uint8_t* blk = wr + k / 256 * dtype_info(type).block_bytes;
             uint8_t sc, m;
             quant::scale_min_k4(int(k % 256 / 32), blk + quant::q4_k::scales, sc, m);
@@ -153,22 +157,25 @@ TEST_P(Q8Rows4, EqualsOneRowKernelAndRef) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(KQuants, Q8Rows4, ::testing::Values(DType::q4_k, DType::q5_k, DType::q6_k),
+INSTANTIATE_TEST_SUITE_P(AllQuants, Q8Rows4,
+                         ::testing::Values(DType::q8_0, DType::q4_0, DType::q4_k, DType::q5_k, DType::q6_k),
                          [](const ::testing::TestParamInfo<DType>& p) {
                            return std::string(dtype_info(p.param).name);
                          });
 
-// The decode path picks the four-weight-row kernel of the selected build, only for K-quants.
-TEST(Q8Rows4Selection, KQuantsOnly) {
+// The decode path picks the four-weight-row kernel of the selected build for every quantized
+// type, and none for the float types (they take the float path).
+TEST(Q8Rows4Selection, QuantizedTypesOnly) {
   if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2: no integer path";
-  for (DType type : {DType::q4_k, DType::q5_k, DType::q6_k}) {
+  for (DType type : {DType::q8_0, DType::q4_0, DType::q4_k, DType::q5_k, DType::q6_k}) {
     EXPECT_NE(cpu::detail::select_q8_dot_rows4(type), nullptr) << dtype_info(type).name;
   }
-  for (DType type : {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0}) {
+  for (DType type : {DType::f32, DType::f16, DType::bf16}) {
     EXPECT_EQ(cpu::detail::select_q8_dot_rows4(type), nullptr) << dtype_info(type).name;
   }
   cpu::set_q8_activations(false);
   EXPECT_EQ(cpu::detail::select_q8_dot_rows4(DType::q4_k), nullptr);
+  EXPECT_EQ(cpu::detail::select_q8_dot_rows4(DType::q8_0), nullptr);
   cpu::set_q8_activations(true);
 }
 
