@@ -36,8 +36,8 @@ Q8Dot4 q8_dot4_vnni(DType type);
 Q8DotRows4 q8_dot_rows4_vnni(DType type);
 bool cpu_has_avx512_vnni();
 
-// matmul_w takes the integer path for M < this many activation rows (default 8, where its float
-// path switches from per-row dots to the SGEMM); for benchmarks that compare the two at large M.
+// matmul_w takes these per-row integer dots for M < this many activation rows (default 8) and
+// the integer GEMM (q8_gemm.h) from there on; for benchmarks that compare the two paths.
 void set_q8_max_rows(int64_t rows);
 int64_t q8_max_rows();
 // false keeps the VNNI kernels out of select_q8_dot (to compare them with AVX2); default true.
