@@ -9,12 +9,13 @@
 // owner may set a spin window (set_spin): then an idle worker, and a parallel_for caller waiting
 // for its helpers, first poll an atomic for at most that long before sleeping. The window is
 // bounded, so an idle pool burns at most one window of CPU per thread after its last work. Keep
-// it 0 (the default) while other threads need the cores, e.g. around OpenBLAS GEMMs, which run
-// their own threads: set_spin(0) also sends threads that are spinning right now to sleep. On an
-// oversubscribed machine spinning costs more than waking (it burns the process's CPU share while
-// the awaited thread may be descheduled), so spinning turns off for the whole pool for a fraction
-// of a second (then probes again) when a thread finds itself descheduled mid-spin, or when a
-// parallel_for ran every chunk itself although a worker was spinning for work.
+// it 0 (the default) while other threads need the cores (a library running its own threads) or
+// when the passes are long enough that a wake-up is noise: set_spin(0) also sends threads that
+// are spinning right now to sleep. On an oversubscribed machine spinning costs more than waking
+// (it burns the process's CPU share while the awaited thread may be descheduled), so spinning
+// turns off for the whole pool for a fraction of a second (then probes again) when a thread finds
+// itself descheduled mid-spin, or when a parallel_for ran every chunk itself although a worker
+// was spinning for work.
 #pragma once
 
 #include <atomic>

@@ -17,7 +17,8 @@ namespace {
 // Decode (a few tokens per pass) runs ~5 short parallel passes per layer, separated by a few
 // microseconds of serial work (norms, RoPE, attention of one query); sleeping workers would take
 // tens of microseconds to wake for each. So during decode idle workers poll this long before
-// they sleep (kern::ThreadPool::set_spin); prefill keeps them asleep for OpenBLAS's threads.
+// they sleep (kern::ThreadPool::set_spin). Prefill passes last milliseconds, so a wake-up costs
+// nothing there and spinning between them would only burn CPU: the window is 0.
 constexpr int64_t kSpinMaxTokens = 8;
 constexpr std::chrono::microseconds kDecodeSpin{50};
 

@@ -7,11 +7,12 @@
 //     four weight rows per call below. Float weights, or no AVX2: fused
 //     dequantize-and-dot with the best RowDot for this CPU (AVX-512 for f32, AVX2/FMA/F16C,
 //     else portable; weight_dot.h), four weight rows per call where a RowDot4 exists (f32). A
-//     weight row is read once per activation row; for M <= 7 it stays in L1/L2.
+//     weight row is read once per activation row; for M <= 7 it stays in L1/L2. The kernel choice
+//     is detail::RowKernel (cpu/gemv_rows.h), shared with the fused passes of gemv_fused.h.
 //   M >= q8_max_rows() (prefill) with an integer GEMM for the weight type (select_q8_gemm:
-//     q8_0/q4_0 on AVX-512 VNNI): the activation rows are rounded once to 8 bits and the
-//     register-tiled integer GEMM (kernels/cpu/q8_gemm.h) computes each thread's share of the
-//     output columns; no OpenBLAS on this path.
+//     q8_0, q4_0 and the K-quants on AVX-512 VNNI): the activation rows are rounded once to
+//     8 bits and the register-tiled integer GEMM (kernels/cpu/q8_gemm.h) computes each
+//     thread's share of the output columns; no OpenBLAS on this path.
 //   Otherwise, M >= kGemmMinRows: W is dequantized tile by tile (kTileFloats per tile, rows split
 //     over the pool) into an f32 buffer, and each tile is one OpenBLAS SGEMM; f32 weights go to
 //     SGEMM directly. Dequantizing costs N*K per call against the GEMM's M*N*K multiply-adds.
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "kernels/cpu/q8_dot.h"
+#include "kernels/cpu/gemv_rows.h"
 #include "kernels/cpu/parallel_rows.h"
 #include "kernels/cpu/q8_gemm.h"
 #include "kernels/cpu/sgemm_pool.h"
@@ -97,29 +99,6 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
   }
   const auto* w = static_cast<const uint8_t*>(W);
   const int64_t stride = row_bytes(wtype, K);
-  if (const detail::Q8Dot qdot = M < detail::q8_max_rows() ? detail::select_q8_dot(wtype) : nullptr) {
-    const ActQ8 atype = *act_q8_for(wtype);
-    const int64_t astride = act_row_bytes(atype, K);
-    std::vector<uint8_t> aq(static_cast<size_t>(M * astride));
-    quantize_act(ex, aq.data(), A, atype, M, K);
-    const detail::Q8Dot4 qdot4 = detail::select_q8_dot4(wtype);
-    // Fewer than 4 activation rows: 4 weight rows per call share each activation block load.
-    const detail::Q8DotRows4 qrows4 = M < 4 ? detail::select_q8_dot_rows4(wtype) : nullptr;
-    detail::parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
-      int64_t n = begin;
-      if (qrows4 != nullptr) {
-        for (; n + 4 <= end; n += 4) {
-          for (int64_t m = 0; m < M; ++m) qrows4(w + n * stride, stride, aq.data() + m * astride, K, C + m * N + n);
-        }
-      }
-      for (; n < end; ++n) {
-        int64_t m = 0;
-        for (; m + 4 <= M; m += 4) qdot4(w + n * stride, aq.data() + m * astride, astride, K, C + m * N + n, N);
-        for (; m < M; ++m) C[m * N + n] = qdot(w + n * stride, aq.data() + m * astride, K);
-      }
-    });
-    return;
-  }
   if (const detail::Q8Gemm gemm = M >= detail::q8_max_rows() ? detail::select_q8_gemm(wtype) : nullptr) {
     const ActQ8 atype = *act_q8_for(wtype);
     const int64_t astride = act_row_bytes(atype, K);
@@ -143,19 +122,11 @@ void matmul_w(const Exec& ex, float* C, const float* A, const void* W, DType wty
     }
     return;
   }
-  if (M < kGemmMinRows) {
-    const detail::RowDot dot = detail::select_row_dot(wtype);
-    const detail::RowDot4 dot4 = detail::select_row_dot4(wtype);
+  if (M < kGemmMinRows || (M < detail::q8_max_rows() && detail::select_q8_dot(wtype) != nullptr)) {
+    detail::Activations acts(ex, A, M, K);
+    const detail::RowKernel kernel(WeightMat{W, wtype, N}, acts, M, K);
     detail::parallel_rows(ex, N, M * K, [&](int64_t begin, int64_t end) {
-      int64_t n = begin;
-      if (dot4 != nullptr) {
-        for (; n + 4 <= end; n += 4) {
-          for (int64_t m = 0; m < M; ++m) dot4(w + n * stride, stride, A + m * K, K, C + m * N + n);
-        }
-      }
-      for (; n < end; ++n) {
-        for (int64_t m = 0; m < M; ++m) C[m * N + n] = dot(w + n * stride, A + m * K, K);
-      }
+      kernel.rows(begin, end - begin, C + begin, N);
     });
     return;
   }
