@@ -26,11 +26,21 @@ int64_t now_ns() {
 constexpr int64_t kPreemptedNs = 50'000;
 // A parallel_for caller that worked this long alone while a worker was spinning for work.
 constexpr int64_t kStarvedNs = 20'000;
-// How long spinning stays off after that (re-probed afterwards, so it returns once the load
-// drops).
-constexpr int64_t kSpinBackoffNs = 200'000'000;
+// How long spinning stays off after a burst of those (re-probed afterwards, so it returns once
+// the load drops).
+constexpr int64_t kSpinBackoffNs = 100'000'000;
 
 }  // namespace
+
+bool ContentionMeter::record(int64_t now_ns) {
+  if (events_ == 0 || now_ns - window_start_ns_ > kWindowNs) {
+    window_start_ns_ = now_ns;
+    events_ = 0;
+  }
+  if (++events_ < kBurst) return false;
+  events_ = 0;
+  return true;
+}
 
 ThreadPool::ThreadPool(int n_threads) {
   if (n_threads <= 0) {
@@ -68,10 +78,10 @@ bool ThreadPool::spin_until(Ready&& ready) {
     if (spin_ns_.load(std::memory_order_relaxed) <= 0) return ready();
     const int64_t now = now_ns();
     if (now - last > kPreemptedNs) {
-      // The scheduler took the core away mid-spin: more runnable threads than cores. Spinning
-      // then only burns this process's share of the CPU (and the thread it waits for may not be
-      // running at all), so sleep instead for a while, then try again.
-      back_off_spinning();
+      // The scheduler took the core away mid-spin: once in a while on any machine, at nearly
+      // every wait when there are more runnable threads than cores. Spinning then only burns this
+      // process's share of the CPU (and the thread it waits for may not be running at all).
+      note_contention();
       return ready();
     }
     if (now >= deadline) return ready();
@@ -79,8 +89,10 @@ bool ThreadPool::spin_until(Ready&& ready) {
   }
 }
 
-void ThreadPool::back_off_spinning() {
-  no_spin_until_ns_.store(now_ns() + kSpinBackoffNs, std::memory_order_relaxed);
+void ThreadPool::note_contention() {
+  const int64_t now = now_ns();
+  std::lock_guard lock(contention_mutex_);
+  if (contention_.record(now)) no_spin_until_ns_.store(now + kSpinBackoffNs, std::memory_order_relaxed);
 }
 
 void ThreadPool::enqueue(std::function<void()> task) {
@@ -165,7 +177,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
     if (begin < end) fn(begin, end);
     state->finished.fetch_add(1);
   }
-  if (awaited && own == n_chunks && now_ns() - start > kStarvedNs) back_off_spinning();
+  if (awaited && own == n_chunks && now_ns() - start > kStarvedNs) note_contention();
   const auto all_done = [&] { return state->finished.load(std::memory_order_acquire) == n_chunks; };
   if (spin_until(all_done)) return;
   std::unique_lock lock(state->mutex);

@@ -13,9 +13,11 @@
 // when the passes are long enough that a wake-up is noise: set_spin(0) also sends threads that
 // are spinning right now to sleep. On an oversubscribed machine spinning costs more than waking
 // (it burns the process's CPU share while the awaited thread may be descheduled), so spinning
-// turns off for the whole pool for a fraction of a second (then probes again) when a thread finds
-// itself descheduled mid-spin, or when a parallel_for ran every chunk itself although a worker
-// was spinning for work.
+// turns off for the whole pool for a fraction of a second (then probes again) on a burst of signs
+// of contention: a thread finding itself descheduled mid-spin, or a parallel_for running every
+// chunk itself although a worker was spinning for work. One such sign alone says nothing (an idle
+// machine shows one every ~50 ms: timer ticks, kernel threads); under real oversubscription they
+// come at nearly every wait (ContentionMeter).
 #pragma once
 
 #include <atomic>
@@ -31,6 +33,22 @@
 #include <vector>
 
 namespace kern {
+
+// Decides when signs of contention (see the file comment) are frequent enough to stop spinning:
+// at kBurst signs within kWindowNs of each other's first. Pure logic over caller-given times, so
+// it is tested without a clock. Not thread-safe; ThreadPool guards it with a mutex.
+class ContentionMeter {
+ public:
+  static constexpr int kBurst = 4;
+  static constexpr int64_t kWindowNs = 20'000'000;
+  // Records one sign at now_ns (steady, non-decreasing); true when it completes a burst (the
+  // meter then starts afresh).
+  bool record(int64_t now_ns);
+
+ private:
+  int64_t window_start_ns_ = 0;
+  int events_ = 0;
+};
 
 class ThreadPool {
  public:
@@ -81,8 +99,9 @@ class ThreadPool {
   // ready()'s last value.
   template <class Ready>
   bool spin_until(Ready&& ready);
-  // Turns spinning off for kSpinBackoffNs: the machine has more runnable threads than cores.
-  void back_off_spinning();
+  // Records a sign of contention; turns spinning off for kSpinBackoffNs when it completes a
+  // burst (the machine has more runnable threads than cores).
+  void note_contention();
 
   std::vector<std::thread> workers_;
   std::deque<std::function<void()>> queue_;
@@ -92,6 +111,8 @@ class ThreadPool {
   // descheduled (the machine has more runnable threads than cores).
   std::atomic<int64_t> no_spin_until_ns_{0};
   std::atomic<int> spinning_{0};  // workers polling for tasks now
+  std::mutex contention_mutex_;   // guards contention_ (taken only on a sign of contention)
+  ContentionMeter contention_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <istream>
 #include <limits>
-#include <new>
 #include <ostream>
 
 #include "kernels/kv_codec.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace quire::engine {
 namespace {
@@ -29,7 +33,24 @@ struct Header {
 };
 static_assert(sizeof(Header) == 48);
 
+// The cache is allocated in whole 2 MiB pages and, on Linux, asks for transparent huge pages:
+// decode reads one head's rows n_head_kv rows apart all over the cache after the weight stream
+// has flushed the TLB, so with 4 KiB pages nearly every few rows cost a page walk. Best effort:
+// without THP (or elsewhere) the memory is ordinary pages. Untouched pages stay unallocated.
+constexpr size_t kHugePage = size_t{2} << 20;
+
+std::byte* allocate_cache(int64_t bytes) {
+  const size_t size = (size_t(bytes) + kHugePage - 1) / kHugePage * kHugePage;
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(kHugePage, size));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p != nullptr) madvise(p, size, MADV_HUGEPAGE);  // advisory: failure leaves normal pages
+#endif
+  return p;
+}
+
 }  // namespace
+
+void KvCache::FreeBytes::operator()(std::byte* p) const { std::free(p); }
 
 Result<KvCache> KvCache::create(const KvCacheConfig& c) {
   if (c.n_layer <= 0 || c.n_ctx <= 0 || c.n_head_kv <= 0 || c.head_dim <= 0) {
@@ -52,7 +73,7 @@ Result<KvCache> KvCache::create(const KvCacheConfig& c) {
                       c.n_ctx, c.n_layer);
   }
   const int64_t total = 2 * c.n_layer * c.n_ctx * c.n_head_kv * row;
-  std::unique_ptr<std::byte[]> data(new (std::nothrow) std::byte[size_t(total)]);
+  Bytes data(allocate_cache(total));
   if (!data) {
     return make_error(Errc::out_of_memory,
                       "KV cache: cannot allocate {:.1f} MiB for {} tokens of {} ({} bytes per "
@@ -63,8 +84,7 @@ Result<KvCache> KvCache::create(const KvCacheConfig& c) {
   return KvCache(c, row, std::move(data));
 }
 
-KvCache::KvCache(const KvCacheConfig& config, int64_t row_bytes,
-                 std::unique_ptr<std::byte[]> data)
+KvCache::KvCache(const KvCacheConfig& config, int64_t row_bytes, Bytes data)
     : config_(config),
       row_bytes_(row_bytes),
       layer_bytes_(config.n_ctx * config.n_head_kv * row_bytes),

@@ -72,13 +72,19 @@ class KvCache {
   Result<void> load(std::istream& in);
 
  private:
-  KvCache(const KvCacheConfig& config, int64_t row_bytes, std::unique_ptr<std::byte[]> data);
+  // Frees memory from std::aligned_alloc.
+  struct FreeBytes {
+    void operator()(std::byte* p) const;
+  };
+  using Bytes = std::unique_ptr<std::byte[], FreeBytes>;
+
+  KvCache(const KvCacheConfig& config, int64_t row_bytes, Bytes data);
   std::byte* base(int64_t layer) const { return data_.get() + layer * 2 * layer_bytes_; }
 
   KvCacheConfig config_;
   int64_t row_bytes_;
   int64_t layer_bytes_;  // one of K or V of one layer: n_ctx * n_head_kv * row_bytes
-  std::unique_ptr<std::byte[]> data_;
+  Bytes data_;
   std::vector<int64_t> sizes_;
 };
 

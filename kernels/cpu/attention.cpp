@@ -192,6 +192,16 @@ void softmax_step(float* __restrict s, int64_t n_valid, float& m, float& l,
 // Decodes keys [j0, j0 + nk) of kv head g into st.kt (transposed) and st.vt.
 void load_tile(const Problem& P, int64_t g, int64_t j0, int64_t nk, TileScratch& st) {
   const int64_t hd = P.head_dim;
+  // One head's rows are n_head_kv rows apart, and in decode the weight stream has evicted them
+  // from every cache since the last token: ask for the whole tile at once so that the misses
+  // overlap instead of stalling the decode loop row by row.
+  for (int64_t j = 0; j < nk; ++j) {
+    const int64_t off = ((j0 + j) * P.n_head_kv + g) * P.row_bytes;
+    for (int64_t b = 0; b < P.row_bytes; b += 64) {
+      __builtin_prefetch(P.k + off + b);
+      __builtin_prefetch(P.v + off + b);
+    }
+  }
   for (int64_t j = 0; j < nk; ++j) {
     const int64_t off = ((j0 + j) * P.n_head_kv + g) * P.row_bytes;
     kv_decode_row(P.kv_type, P.k + off, st.row.data(), hd);

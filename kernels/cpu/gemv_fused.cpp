@@ -2,8 +2,7 @@
 // Algorithm: for few activation rows (M < kGemvMaxRows, matmul_w's GEMV range) every weight row
 // is one dot per activation row with exactly the kernel matmul_w picks for that weight (integer
 // dots on activations rounded once to 8 bits per activation format, else the fused-dequantize
-// float RowDot, four weight rows per call where a RowDot4 exists, which equals the RowDot per row
-// bit for bit), so outputs equal separate matmul_w calls bit for bit. matmul_w_multi walks the
+// float RowDot), so outputs equal separate matmul_w calls bit for bit. matmul_w_multi walks the
 // concatenated rows of all its weights; matmul_w_swiglu computes rows n..n+3 of gate and of up
 // together and applies silu(gate) * up while both are in L1. Larger M is prefill: the ops just
 // call matmul_w (SGEMM) and swiglu one after another.

@@ -3,8 +3,8 @@
 // and agree bit for bit. Kernel choice: integer dots on activations rounded once to 8 bits
 // (M < q8_max_rows() and the type has one; four weight rows per call for M < 4 where a
 // Q8DotRows4 exists, four activation rows per call otherwise), else the fused-dequantize float
-// RowDot (four weight rows per call where a RowDot4 exists). Every multi-row kernel equals its
-// one-row twin per row bit for bit, so results do not depend on how rows are split.
+// RowDot, one weight row per call. Every multi-row kernel equals its one-row twin per row bit for
+// bit, so results do not depend on how rows are split.
 // Threads: objects are built on one thread, then row()/rows() are const and may run
 // concurrently on disjoint outputs.
 #pragma once
@@ -54,7 +54,6 @@ class RowKernel {
       astride_ = act_row_bytes(atype, K);
     } else {
       dot_ = select_row_dot(w.type);
-      dot4_ = select_row_dot4(w.type);
       a_ = acts.floats();
     }
   }
@@ -72,19 +71,14 @@ class RowKernel {
   }
 
   // c[m * ldc + i] = weight row n + i . activation row m, for i < count and every m < M: four
-  // rows per call where the type has a four-weight-row kernel (equal to row() per row bit for bit).
+  // rows per call where the type has a four-weight-row integer kernel (equal to row() per row bit
+  // for bit).
   void rows(int64_t n, int64_t count, float* c, int64_t ldc) const {
     int64_t i = 0;
     if (qrows4_ != nullptr) {
       for (; i + 4 <= count; i += 4) {
         const uint8_t* wn = w_ + (n + i) * stride_;
         for (int64_t m = 0; m < m_; ++m) qrows4_(wn, stride_, aq_ + m * astride_, k_, c + m * ldc + i);
-      }
-    }
-    if (dot4_ != nullptr) {
-      for (; i + 4 <= count; i += 4) {
-        const uint8_t* wn = w_ + (n + i) * stride_;
-        for (int64_t m = 0; m < m_; ++m) dot4_(wn, stride_, a_ + m * k_, k_, c + m * ldc + i);
       }
     }
     for (; i < count; ++i) row(n + i, c + i, ldc);
@@ -99,7 +93,6 @@ class RowKernel {
   const uint8_t* aq_ = nullptr;
   int64_t astride_ = 0;
   RowDot dot_ = nullptr;
-  RowDot4 dot4_ = nullptr;
   const float* a_ = nullptr;
 };
 

@@ -5,9 +5,9 @@
 //     K-quants) and each (weight row, activation row) pair is an integer dot
 //     (kernels/cpu/q8_dot.h), as llama.cpp does: four activation rows per call for M >= 4,
 //     four weight rows per call below. Float weights, or no AVX2: fused
-//     dequantize-and-dot with the best RowDot for this CPU (AVX-512 for f32, AVX2/FMA/F16C,
-//     else portable; weight_dot.h), four weight rows per call where a RowDot4 exists (f32). A
-//     weight row is read once per activation row; for M <= 7 it stays in L1/L2. The kernel choice
+//     dequantize-and-dot with the best RowDot for this CPU (AVX2/FMA/F16C, else portable;
+//     weight_dot.h), one weight row per call. A weight row is read once per activation row; for
+//     M <= 7 it stays in L1/L2. The kernel choice
 //     is detail::RowKernel (cpu/gemv_rows.h), shared with the fused passes of gemv_fused.h.
 //   M >= q8_max_rows() (prefill) with an integer GEMM for the weight type (select_q8_gemm:
 //     q8_0, q4_0 and the K-quants on AVX-512 VNNI): the activation rows are rounded once to
@@ -61,21 +61,9 @@ int64_t q8_max_rows() { return g_q8_max_rows.load(std::memory_order_relaxed); }
 
 RowDot select_row_dot(DType type) {
   if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
-    if (cpu_has_avx512()) {
-      if (RowDot dot = row_dot_avx512(type)) return dot;
-    }
     if (RowDot dot = row_dot_avx2(type)) return dot;
   }
   return row_dot_portable(type);
-}
-
-RowDot4 select_row_dot4(DType type) {
-  if (g_simd_enabled.load(std::memory_order_relaxed) && cpu_has_avx2()) {
-    // Must pair with select_row_dot: the AVX-512 build wherever that one has a kernel for type.
-    if (cpu_has_avx512() && row_dot_avx512(type) != nullptr) return row_dot4_avx512(type);
-    return row_dot4_avx2(type);
-  }
-  return nullptr;
 }
 
 }  // namespace detail

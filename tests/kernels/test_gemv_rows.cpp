@@ -1,11 +1,9 @@
-// The decode GEMV kernels that take several weight rows per call (kernels/cpu/weight_dot.h
-// RowDot4, kernels/cpu/q8_dot.h Q8DotRows4), per built instruction set:
+// The decode GEMV kernels that take several weight rows per call (kernels/cpu/q8_dot.h
+// Q8DotRows4), per built instruction set:
 //   - each row equals the one-row kernel of the same build bit for bit (matmul_w and the fused
 //     passes group rows differently, and their outputs must agree exactly);
-//   - each row equals an independent double-precision dot (f32) or kern::ref::dot_q8 (integer
-//     dots) up to float summation error;
-//   - rows are read at w + r * stride for a stride larger than a row, and every K tail length
-//     (f32) is handled.
+//   - each row equals kern::ref::dot_q8 up to float summation error;
+//   - rows are read at w + r * stride for a stride larger than a row.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,70 +22,6 @@ namespace {
 
 using testing::random_normal;
 using testing::random_weights;
-
-struct F32Kernels {
-  const char* name;
-  cpu::detail::RowDot dot;
-  cpu::detail::RowDot4 dot4;
-};
-
-std::vector<F32Kernels> f32_kernels() {
-  std::vector<F32Kernels> ks;
-  if (cpu::detail::cpu_has_avx2()) {
-    ks.push_back({"avx2", cpu::detail::row_dot_avx2(DType::f32), cpu::detail::row_dot4_avx2(DType::f32)});
-  }
-  if (cpu::detail::cpu_has_avx512()) {
-    ks.push_back({"avx512", cpu::detail::row_dot_avx512(DType::f32), cpu::detail::row_dot4_avx512(DType::f32)});
-  }
-  return ks;
-}
-
-TEST(RowDot4F32, EqualsOneRowKernelAndDoubleDot) {
-  const auto kernels = f32_kernels();
-  if (kernels.empty()) GTEST_SKIP() << "no SIMD f32 kernel runs on this CPU";
-  for (const int64_t K : {1, 5, 8, 15, 16, 17, 31, 32, 33, 47, 100, 768, 1001, 4099}) {
-    const int64_t row_floats = K + 3;  // rows 4 * (K + 3) bytes apart: not packed, not aligned
-    const auto W = random_normal(static_cast<size_t>(4 * row_floats), uint32_t(K));
-    auto A = random_normal(static_cast<size_t>(K), uint32_t(K) + 7);
-    for (size_t k = 0; k < A.size(); k += 5) A[k] *= 100.0f;  // mixed magnitudes
-    const auto* w = reinterpret_cast<const uint8_t*>(W.data());
-    const int64_t stride = row_floats * int64_t(sizeof(float));
-    for (const F32Kernels& kern : kernels) {
-      ASSERT_NE(kern.dot, nullptr) << kern.name;
-      ASSERT_NE(kern.dot4, nullptr) << kern.name;
-      float c[4] = {NAN, NAN, NAN, NAN};
-      kern.dot4(w, stride, A.data(), K, c);
-      for (int64_t r = 0; r < 4; ++r) {
-        const float* wr = W.data() + r * row_floats;
-        double want = 0.0, abs_sum = 0.0;
-        for (int64_t k = 0; k < K; ++k) {
-          want += double(wr[k]) * A[size_t(k)];
-          abs_sum += std::fabs(double(wr[k]) * A[size_t(k)]);
-        }
-        // Float summation in lanes: at most ~K / 32 + 5 rounding steps of 2^-24 per term.
-        const double tol = 1e-6 * (1.0 + double(K) / 32.0) * abs_sum;
-        EXPECT_EQ(c[r], kern.dot(w + r * stride, A.data(), K)) << kern.name << " K=" << K << " row " << r;
-        EXPECT_NEAR(c[r], want, tol) << kern.name << " K=" << K << " row " << r;
-      }
-    }
-  }
-}
-
-// The selected pair always comes from one build, and the four-row kernel exists for f32.
-TEST(RowDot4F32, SelectionPairsBuilds) {
-  if (!cpu::detail::cpu_has_avx2()) GTEST_SKIP() << "this CPU lacks AVX2: no four-row kernel";
-  EXPECT_NE(cpu::detail::select_row_dot4(DType::f32), nullptr);
-  if (cpu::detail::cpu_has_avx512()) {
-    EXPECT_EQ(cpu::detail::select_row_dot(DType::f32), cpu::detail::row_dot_avx512(DType::f32));
-    EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), cpu::detail::row_dot4_avx512(DType::f32));
-  } else {
-    EXPECT_EQ(cpu::detail::select_row_dot(DType::f32), cpu::detail::row_dot_avx2(DType::f32));
-    EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), cpu::detail::row_dot4_avx2(DType::f32));
-  }
-  cpu::detail::set_simd_enabled(false);
-  EXPECT_EQ(cpu::detail::select_row_dot4(DType::f32), nullptr);
-  cpu::detail::set_simd_enabled(true);
-}
 
 struct Q8Kernels {
   const char* name;

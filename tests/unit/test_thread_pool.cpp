@@ -102,5 +102,26 @@ TEST(ThreadPool, DestroysWhileSpinning) {
   }
 }
 
+// Spinning stops only on a burst of contention signs: kBurst within kWindowNs of the first; signs
+// spread wider apart (an idle machine's occasional preemption) never add up.
+TEST(ContentionMeter, OnlyABurstCounts) {
+  constexpr int64_t w = ContentionMeter::kWindowNs;
+  ContentionMeter spread;
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(spread.record(int64_t{i} * (w / 2 + 1))) << i;
+
+  ContentionMeter burst;
+  int64_t t = 5 * w;
+  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(burst.record(t + i)) << i;
+  EXPECT_TRUE(burst.record(t + w));  // the kBurst-th sign, still inside the window
+  // It starts afresh: the next burst needs kBurst new signs.
+  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(burst.record(t + w + i)) << i;
+  EXPECT_TRUE(burst.record(t + w + ContentionMeter::kBurst));
+
+  // kBurst - 1 signs, then one just past the window: that one opens a new window.
+  ContentionMeter late;
+  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(late.record(i));
+  EXPECT_FALSE(late.record(1 + w + 1));
+}
+
 }  // namespace
 }  // namespace kern
