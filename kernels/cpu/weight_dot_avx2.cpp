@@ -43,12 +43,13 @@ QUIRE_AVX2 inline __m256 to_float(__m256i v) { return _mm256_cvtepi32_ps(v); }
 // One f32 weight row against one activation row: two 8-lane accumulators over steps of 16, then
 // masked 8-lane steps for the tail (no scalar loop), and one horizontal sum.
 // Why this shape: decode GEMV on float weights only streams memory, and on the 2-core AMD Zen 5
-// development machine one sequential stream per thread, read with 256-bit loads and a
-// non-temporal software prefetch kF32PrefetchFloats ahead, is the fastest way through it. Two
-// threads summing 440 MB read 44 GB/s with 256-bit loads, 42 GB/s with 512-bit loads and 30 GB/s
-// with four rows interleaved; in a stories-110M-shaped decode the four-row AVX2 and AVX-512
-// kernels this replaced ran at 0.90-0.93x its speed, and the prefetch adds 5-8% (2 KB ahead; 1 KB
-// gives less, a T0 hint 2%).
+// development machine one sequential stream per thread is the fastest way through it:
+// bench_decode_gemv's stream_read reads four interleaved rows at 0.80-0.85x of one row, and
+// 512-bit loads gain nothing. In the stories-110M-shaped GEMV sequence the four-row AVX2 and
+// AVX-512 kernels this replaced ran at 0.90-0.93x its speed. The non-temporal prefetch
+// kF32PrefetchFloats (2 KB) ahead adds nothing to one long stream but 4-10% to a real decode
+// (quire-cli bench, stories-110M, 6 alternating rounds): a decode step starts a new stream at
+// every op and chunk, where the hardware prefetcher has to ramp up again.
 constexpr int64_t kF32PrefetchFloats = 512;
 QUIRE_AVX2 float dot_f32(const uint8_t* w8, const float* a, int64_t K) {
   const float* w = reinterpret_cast<const float*>(w8);

@@ -11,7 +11,8 @@
 # Usage: compare_llama_bench.sh QUIRE_CLI [LLAMA_BENCH] [MODELS...]
 #   LLAMA_BENCH  default /tmp/llama-bench/llama-bench (built by /work/shared/tools/build-llama-bench.sh)
 #   MODELS       shape:type items, default the five above
-# Environment: ROUNDS (default 2), THREADS (2), PP (512), TG (128), REPS (3), WORK (a temp folder;
+# Environment: ROUNDS (default 4; decode speeds drift by 10-40% within a minute here, so fewer
+#   rounds leave ratios near 1.0 to chance), THREADS (2), PP (512), TG (128), REPS (3), WORK (a temp folder;
 #   the model files are made there once and reused), LLAMA_BINS (llama.cpp's prebuilt library
 #   folder that llama-bench runs from).
 # Not run by ctest: it takes minutes and measures, it does not test.
@@ -21,7 +22,7 @@ shift
 LLAMA=${1:-/tmp/llama-bench/llama-bench}
 [ $# -gt 0 ] && shift
 MODELS=${*:-"stories15m:f32 stories110m:f32 tinyllama:q8_0 tinyllama:q4_k tinyllama:q4_k_m"}
-ROUNDS=${ROUNDS:-2} THREADS=${THREADS:-2} PP=${PP:-512} TG=${TG:-128} REPS=${REPS:-3}
+ROUNDS=${ROUNDS:-4} THREADS=${THREADS:-2} PP=${PP:-512} TG=${TG:-128} REPS=${REPS:-3}
 WORK=${WORK:-$(mktemp -d /tmp/quire-vs-llama.XXXXXX)}
 LLAMA_BINS=${LLAMA_BINS:-/tmp/node-llama-cpp/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64}
 PY=/usr/bin/python3
