@@ -26,20 +26,20 @@ int64_t now_ns() {
 constexpr int64_t kPreemptedNs = 50'000;
 // A parallel_for caller that worked this long alone while a worker was spinning for work.
 constexpr int64_t kStarvedNs = 20'000;
-// How long spinning stays off after a burst of those (re-probed afterwards, so it returns once
-// the load drops).
-constexpr int64_t kSpinBackoffNs = 100'000'000;
 
 }  // namespace
 
-bool ContentionMeter::record(int64_t now_ns) {
+int64_t ContentionMeter::record(int64_t now_ns) {
   if (events_ == 0 || now_ns - window_start_ns_ > kWindowNs) {
     window_start_ns_ = now_ns;
     events_ = 0;
   }
-  if (++events_ < kBurst) return false;
+  if (++events_ < kBurst) return 0;
   events_ = 0;
-  return true;
+  const bool recurring = backoff_end_ns_ != 0 && now_ns - backoff_end_ns_ < kRecurNs;
+  backoff_ns_ = recurring ? std::min(2 * backoff_ns_, kMaxBackoffNs) : kBackoffNs;
+  backoff_end_ns_ = now_ns + backoff_ns_;
+  return backoff_ns_;
 }
 
 ThreadPool::ThreadPool(int n_threads) {
@@ -92,7 +92,9 @@ bool ThreadPool::spin_until(Ready&& ready) {
 void ThreadPool::note_contention() {
   const int64_t now = now_ns();
   std::lock_guard lock(contention_mutex_);
-  if (contention_.record(now)) no_spin_until_ns_.store(now + kSpinBackoffNs, std::memory_order_relaxed);
+  if (const int64_t backoff = contention_.record(now); backoff > 0) {
+    no_spin_until_ns_.store(now + backoff, std::memory_order_relaxed);
+  }
 }
 
 void ThreadPool::enqueue(std::function<void()> task) {

@@ -34,20 +34,29 @@
 
 namespace kern {
 
-// Decides when signs of contention (see the file comment) are frequent enough to stop spinning:
-// at kBurst signs within kWindowNs of each other's first. Pure logic over caller-given times, so
-// it is tested without a clock. Not thread-safe; ThreadPool guards it with a mutex.
+// Decides when signs of contention (see the file comment) are frequent enough to stop spinning,
+// and for how long: a burst is kBurst signs within kWindowNs of the first. A burst stops spinning
+// for kBackoffNs; one that comes within kRecurNs after the previous backoff ended (the machine is
+// still oversubscribed) for twice the previous backoff, up to kMaxBackoffNs, so a persistently
+// busy machine wastes little on probing while a passing one costs 100 ms. Pure logic over
+// caller-given times, so it is tested without a clock. Not thread-safe; ThreadPool guards it
+// with a mutex.
 class ContentionMeter {
  public:
   static constexpr int kBurst = 4;
   static constexpr int64_t kWindowNs = 20'000'000;
-  // Records one sign at now_ns (steady, non-decreasing); true when it completes a burst (the
-  // meter then starts afresh).
-  bool record(int64_t now_ns);
+  static constexpr int64_t kBackoffNs = 100'000'000;
+  static constexpr int64_t kMaxBackoffNs = 1'600'000'000;
+  static constexpr int64_t kRecurNs = 1'000'000'000;
+  // Records one sign at now_ns (steady, non-decreasing). Returns how long spinning should stop
+  // from now: 0 unless this sign completes a burst (the burst count then starts afresh).
+  int64_t record(int64_t now_ns);
 
  private:
   int64_t window_start_ns_ = 0;
   int events_ = 0;
+  int64_t backoff_end_ns_ = 0;  // when the last backoff ended (or ends); 0: none yet
+  int64_t backoff_ns_ = 0;      // its length
 };
 
 class ThreadPool {
@@ -99,8 +108,8 @@ class ThreadPool {
   // ready()'s last value.
   template <class Ready>
   bool spin_until(Ready&& ready);
-  // Records a sign of contention; turns spinning off for kSpinBackoffNs when it completes a
-  // burst (the machine has more runnable threads than cores).
+  // Records a sign of contention; turns spinning off for a while when it completes a burst (the
+  // machine has more runnable threads than cores; ContentionMeter says how long).
   void note_contention();
 
   std::vector<std::thread> workers_;

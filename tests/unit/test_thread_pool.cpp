@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <numeric>
@@ -105,22 +106,44 @@ TEST(ThreadPool, DestroysWhileSpinning) {
 // Spinning stops only on a burst of contention signs: kBurst within kWindowNs of the first; signs
 // spread wider apart (an idle machine's occasional preemption) never add up.
 TEST(ContentionMeter, OnlyABurstCounts) {
-  constexpr int64_t w = ContentionMeter::kWindowNs;
-  ContentionMeter spread;
-  for (int i = 0; i < 100; ++i) EXPECT_FALSE(spread.record(int64_t{i} * (w / 2 + 1))) << i;
+  using M = ContentionMeter;
+  constexpr int64_t w = M::kWindowNs;
+  M spread;
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(spread.record(int64_t{i} * (w / 2 + 1)), 0) << i;
 
-  ContentionMeter burst;
-  int64_t t = 5 * w;
-  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(burst.record(t + i)) << i;
-  EXPECT_TRUE(burst.record(t + w));  // the kBurst-th sign, still inside the window
-  // It starts afresh: the next burst needs kBurst new signs.
-  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(burst.record(t + w + i)) << i;
-  EXPECT_TRUE(burst.record(t + w + ContentionMeter::kBurst));
+  M burst;
+  const int64_t t = 5 * w;
+  for (int i = 1; i < M::kBurst; ++i) EXPECT_EQ(burst.record(t + i), 0) << i;
+  EXPECT_EQ(burst.record(t + w), M::kBackoffNs);  // the kBurst-th sign, still inside the window
+  // The count starts afresh: the next burst needs kBurst new signs.
+  for (int i = 1; i < M::kBurst; ++i) EXPECT_EQ(burst.record(t + w + i), 0) << i;
+  EXPECT_NE(burst.record(t + w + M::kBurst), 0);
 
   // kBurst - 1 signs, then one just past the window: that one opens a new window.
-  ContentionMeter late;
-  for (int i = 1; i < ContentionMeter::kBurst; ++i) EXPECT_FALSE(late.record(i));
-  EXPECT_FALSE(late.record(1 + w + 1));
+  M late;
+  for (int i = 1; i < M::kBurst; ++i) EXPECT_EQ(late.record(i), 0);
+  EXPECT_EQ(late.record(1 + w + 1), 0);
+}
+
+// Bursts that keep coming right after each backoff double it up to kMaxBackoffNs; a burst long
+// after the last backoff ended gets the short one again.
+TEST(ContentionMeter, RecurringBurstsBackOffLonger) {
+  using M = ContentionMeter;
+  M meter;
+  const auto burst_at = [&](int64_t t) {
+    for (int i = 1; i < M::kBurst; ++i) EXPECT_EQ(meter.record(t + i), 0);
+    return meter.record(t + M::kBurst);
+  };
+  int64_t t = 1'000'000;
+  int64_t want = M::kBackoffNs;
+  for (int round = 0; round < 8; ++round) {
+    const int64_t got = burst_at(t);
+    EXPECT_EQ(got, want) << "round " << round;
+    t += M::kBurst + got + 1;  // the next burst just after this backoff ends
+    want = std::min(2 * want, M::kMaxBackoffNs);
+  }
+  EXPECT_EQ(want, M::kMaxBackoffNs);
+  EXPECT_EQ(burst_at(t + M::kMaxBackoffNs + M::kRecurNs), M::kBackoffNs);
 }
 
 }  // namespace
