@@ -16,7 +16,7 @@
 // turns off for the whole pool for a fraction of a second (then probes again) on a burst of signs
 // of contention: a thread finding itself descheduled mid-spin, or a parallel_for running every
 // chunk itself although a worker was spinning for work. One such sign alone says nothing (an idle
-// machine shows one every ~50 ms: timer ticks, kernel threads); under real oversubscription they
+// machine shows one every 50-150 ms: timer ticks, kernel threads); under real oversubscription they
 // come at nearly every wait (ContentionMeter).
 #pragma once
 
