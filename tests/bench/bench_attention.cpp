@@ -1,9 +1,14 @@
-// Attention prefill, kern::ref vs kern::cpu, Llama-3-8B-like heads: 32 query heads, 8 kv heads,
-// head_dim 128, n_q = n_kv = N, 2 threads. Not run by ctest:
+// Attention, Llama-3-8B-like heads: 32 query heads, 8 kv heads, head_dim 128, 2 threads.
+// Prefill: kern::ref vs kern::cpu, n_q = n_kv = N. Decode: kern::cpu, one query over a cache of
+// N keys; the counter KV_GB/s is the cache bytes read per second (decode streams the whole cache
+// once per token, so compare it with bench_decode_gemv's stream_read). Not run by ctest:
 //   build/<preset>/bin/bench_attention [--benchmark_filter=cpu]
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -11,24 +16,60 @@
 #include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace {
 
 constexpr int64_t kHeads = 32, kKvHeads = 8, kHeadDim = 128;
 
+// Random rows for n_kv keys of every kv head, encoded as `type` (a K or a V cache), in memory
+// allocated as engine/runtime/kv_cache.cpp allocates the cache (2 MiB aligned, transparent huge
+// pages requested), since decode speed depends on the TLB.
+struct Cache {
+  struct Free {
+    void operator()(unsigned char* p) const { std::free(p); }
+  };
+  std::unique_ptr<unsigned char[], Free> bytes;
+  size_t size = 0;
+  const unsigned char* data() const { return bytes.get(); }
+};
+
+Cache random_cache(int64_t n_kv, kern::KvType type) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal;
+  const int64_t rb = kern::kv_row_bytes(type, kHeadDim);
+  Cache cache;
+  cache.size = size_t(n_kv * kKvHeads * rb);
+  const size_t alloc = (cache.size + kHuge - 1) / kHuge * kHuge;
+  cache.bytes.reset(static_cast<unsigned char*>(std::aligned_alloc(kHuge, alloc)));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  madvise(cache.bytes.get(), alloc, MADV_HUGEPAGE);
+#endif
+  std::vector<float> row(static_cast<size_t>(kHeadDim));
+  for (int64_t r = 0; r < n_kv * kKvHeads; ++r) {
+    for (float& x : row) x = normal(rng);
+    kern::kv_encode_row(type, row.data(), cache.bytes.get() + r * rb, kHeadDim);
+  }
+  return cache;
+}
+
+std::vector<float> random_queries(int64_t n_q) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  std::vector<float> q(size_t(n_q * kHeads * kHeadDim));
+  for (float& x : q) x = normal(rng);
+  return q;
+}
+
 template <class Fn>
 void bench_prefill(benchmark::State& state, Fn fn, kern::KvType type) {
   const int64_t n = state.range(0);
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal;
-  std::vector<float> q(size_t(n * kHeads * kHeadDim)), kv(size_t(n * kKvHeads * kHeadDim));
-  for (float& x : q) x = normal(rng);
-  for (float& x : kv) x = normal(rng);
-  const int64_t rb = kern::kv_row_bytes(type, kHeadDim);
-  std::vector<unsigned char> k(size_t(n * kKvHeads * rb)), v(k.size());
-  for (int64_t r = 0; r < n * kKvHeads; ++r) {
-    kern::kv_encode_row(type, kv.data() + r * kHeadDim, k.data() + r * rb, kHeadDim);
-    kern::kv_encode_row(type, kv.data() + r * kHeadDim, v.data() + r * rb, kHeadDim);
-  }
+  const std::vector<float> q = random_queries(n);
+  const Cache k = random_cache(n, type);
+  const Cache& v = k;  // V = K: the same bytes
   std::vector<float> out(q.size());
   kern::ThreadPool pool(2);
   const kern::Exec ex{&pool, nullptr};
@@ -41,6 +82,23 @@ void bench_prefill(benchmark::State& state, Fn fn, kern::KvType type) {
   const double flops = double(n) * double(n + 1) / 2.0 * kHeads * 4.0 * kHeadDim;
   state.counters["GFLOP/s"] =
       benchmark::Counter(flops * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+}
+
+void bench_decode(benchmark::State& state, kern::KvType type) {
+  const int64_t n = state.range(0);
+  const std::vector<float> q = random_queries(1);
+  const Cache k = random_cache(n, type), v = random_cache(n, type);
+  std::vector<float> out(q.size());
+  kern::ThreadPool pool(2);
+  pool.set_spin(std::chrono::microseconds(50));  // CpuForward's decode setting
+  const kern::Exec ex{&pool, nullptr};
+  for (auto _ : state) {
+    kern::cpu::attention(ex, out.data(), q.data(), k.data(), v.data(), type, 1, n, kHeads, kKvHeads,
+                         kHeadDim, 1.0f / std::sqrt(float(kHeadDim)));
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["KV_GB/s"] = benchmark::Counter(double(k.size + v.size) * double(state.iterations()) / 1e9,
+                                                 benchmark::Counter::kIsRate);
 }
 
 void BM_attention_prefill_ref_f32(benchmark::State& s) {
@@ -66,6 +124,13 @@ BENCHMARK(BM_attention_prefill_cpu_f32)->Arg(1024)->Arg(2048)->Arg(4096)
 BENCHMARK(BM_attention_prefill_cpu_f16)->Arg(1024)->Arg(2048)->Arg(4096)
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_attention_prefill_cpu_q8_0)->Arg(1024)->Arg(2048)->Arg(4096)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_attention_decode_cpu_f16(benchmark::State& s) { bench_decode(s, kern::KvType::f16); }
+void BM_attention_decode_cpu_q8_0(benchmark::State& s) { bench_decode(s, kern::KvType::q8_0); }
+BENCHMARK(BM_attention_decode_cpu_f16)->Arg(4096)->Arg(32768)->Arg(131072)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_attention_decode_cpu_q8_0)->Arg(4096)->Arg(32768)->Arg(131072)
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -119,6 +119,26 @@ INSTANTIATE_TEST_SUITE_P(Shapes, AttentionCpu,
                                                               KvType::q8_0)),
                          shape_name);
 
+// Head dims that are no multiple of 8 (the K tile's register transpose then finishes the last
+// dims one by one) and key counts that are no multiple of 8 either; f32 and f16 rows (q8_0 needs
+// head dims in blocks of 32).
+TEST(AttentionCpuOddHeadDim, MatchesRef) {
+  ThreadPool pool(2);
+  const Exec ex{&pool, nullptr};
+  for (const Shape s : {Shape{3, 45, 2, 1, 20}, Shape{1, 77, 4, 2, 12}, Shape{9, 9, 2, 2, 4},
+                        Shape{1, 1100, 2, 1, 20}}) {
+    for (KvType type : {KvType::f32, KvType::f16}) {
+      const Inputs in(s, 300, 2.0f);
+      const auto want = run(ref::attention, ex, s, in, type);
+      const auto got = run(cpu::attention, ex, s, in, type);
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 2e-5f + 1e-4f * std::fabs(want[i]))
+            << "at " << i << " head_dim " << s.head_dim << " kv " << kv_type_name(type);
+      }
+    }
+  }
+}
+
 // Changing keys and values after a query's position leaves its output bit-identical.
 TEST(AttentionCausality, LaterKeysDoNotChangeEarlierQueries) {
   ThreadPool pool(2);
