@@ -44,7 +44,7 @@ constexpr int64_t kColBlock = 16;
 constexpr int64_t kTransposeKeys = 8;
 // How far ahead of the row being decoded load_tile prefetches (keys). One head's rows are
 // n_head_kv rows apart and, in decode, were evicted since the last token: without the prefetch
-// a 32k-key decode spends most of its time waiting on them (bench_attention decode, 2.5-3x).
+// a 32k-key decode spends most of its time waiting on them (bench_attention decode: 2-3x slower).
 constexpr int64_t kPrefetchKeys = 16;
 
 struct Problem {
