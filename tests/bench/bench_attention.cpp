@@ -8,52 +8,29 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <memory>
 #include <random>
 #include <vector>
 
+#include "engine/runtime/kv_cache.h"
 #include "kernels/kernels.h"
-#include "kernels/kv_codec.h"
 #include "kernels/thread_pool.h"
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace {
 
 constexpr int64_t kHeads = 32, kKvHeads = 8, kHeadDim = 128;
 
-// Random rows for n_kv keys of every kv head, encoded as `type` (a K or a V cache), in memory
-// allocated as engine/runtime/kv_cache.cpp allocates the cache (2 MiB aligned, transparent huge
-// pages requested), since decode speed depends on the TLB.
-struct Cache {
-  struct Free {
-    void operator()(unsigned char* p) const { std::free(p); }
-  };
-  std::unique_ptr<unsigned char[], Free> bytes;
-  size_t size = 0;
-  const unsigned char* data() const { return bytes.get(); }
-};
-
-Cache random_cache(int64_t n_kv, kern::KvType type) {
-  constexpr size_t kHuge = size_t{2} << 20;
+// A one-layer KvCache holding n_kv random keys and values of every kv head as `type`: the
+// engine's own cache, so the row layout and the allocation (huge pages; decode speed depends on
+// the TLB) are the ones attention reads in a session.
+quire::engine::KvCache random_cache(int64_t n_kv, kern::KvType type) {
   std::mt19937 rng(2);
   std::normal_distribution<float> normal;
-  const int64_t rb = kern::kv_row_bytes(type, kHeadDim);
-  Cache cache;
-  cache.size = size_t(n_kv * kKvHeads * rb);
-  const size_t alloc = (cache.size + kHuge - 1) / kHuge * kHuge;
-  cache.bytes.reset(static_cast<unsigned char*>(std::aligned_alloc(kHuge, alloc)));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  madvise(cache.bytes.get(), alloc, MADV_HUGEPAGE);
-#endif
-  std::vector<float> row(static_cast<size_t>(kHeadDim));
-  for (int64_t r = 0; r < n_kv * kKvHeads; ++r) {
-    for (float& x : row) x = normal(rng);
-    kern::kv_encode_row(type, row.data(), cache.bytes.get() + r * rb, kHeadDim);
-  }
-  return cache;
+  std::vector<float> k(size_t(n_kv * kKvHeads * kHeadDim)), v(k.size());
+  for (float& x : k) x = normal(rng);
+  for (float& x : v) x = normal(rng);
+  auto cache = quire::engine::KvCache::create({1, n_kv, kKvHeads, kHeadDim, type});
+  if (!cache.ok() || !cache->append(0, 0, n_kv, k.data(), v.data()).ok()) std::abort();
+  return std::move(cache).value();
 }
 
 std::vector<float> random_queries(int64_t n_q) {
@@ -68,13 +45,12 @@ template <class Fn>
 void bench_prefill(benchmark::State& state, Fn fn, kern::KvType type) {
   const int64_t n = state.range(0);
   const std::vector<float> q = random_queries(n);
-  const Cache k = random_cache(n, type);
-  const Cache& v = k;  // V = K: the same bytes
+  const quire::engine::KvCache cache = random_cache(n, type);
   std::vector<float> out(q.size());
   kern::ThreadPool pool(2);
   const kern::Exec ex{&pool, nullptr};
   for (auto _ : state) {
-    fn(ex, out.data(), q.data(), k.data(), v.data(), type, n, n, kHeads, kKvHeads, kHeadDim,
+    fn(ex, out.data(), q.data(), cache.k_data(0), cache.v_data(0), type, n, n, kHeads, kKvHeads, kHeadDim,
        1.0f / std::sqrt(float(kHeadDim)));
     benchmark::DoNotOptimize(out.data());
   }
@@ -87,17 +63,17 @@ void bench_prefill(benchmark::State& state, Fn fn, kern::KvType type) {
 void bench_decode(benchmark::State& state, kern::KvType type) {
   const int64_t n = state.range(0);
   const std::vector<float> q = random_queries(1);
-  const Cache k = random_cache(n, type), v = random_cache(n, type);
+  const quire::engine::KvCache cache = random_cache(n, type);
   std::vector<float> out(q.size());
   kern::ThreadPool pool(2);
   pool.set_spin(std::chrono::microseconds(50));  // CpuForward's decode setting
   const kern::Exec ex{&pool, nullptr};
   for (auto _ : state) {
-    kern::cpu::attention(ex, out.data(), q.data(), k.data(), v.data(), type, 1, n, kHeads, kKvHeads,
+    kern::cpu::attention(ex, out.data(), q.data(), cache.k_data(0), cache.v_data(0), type, 1, n, kHeads, kKvHeads,
                          kHeadDim, 1.0f / std::sqrt(float(kHeadDim)));
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["KV_GB/s"] = benchmark::Counter(double(k.size + v.size) * double(state.iterations()) / 1e9,
+  state.counters["KV_GB/s"] = benchmark::Counter(double(cache.capacity_bytes()) * double(state.iterations()) / 1e9,
                                                  benchmark::Counter::kIsRate);
 }
 
