@@ -36,7 +36,8 @@ static_assert(sizeof(Header) == 48);
 // The cache is allocated in whole 2 MiB pages and, on Linux, asks for transparent huge pages:
 // decode reads one head's rows n_head_kv rows apart all over the cache after the weight stream
 // has flushed the TLB, so with 4 KiB pages nearly every few rows cost a page walk. Best effort:
-// without THP (or elsewhere) the memory is ordinary pages. Untouched pages stay unallocated.
+// without THP (or elsewhere) the memory is ordinary pages. Untouched pages stay unallocated;
+// a touched one is a whole 2 MiB page, so even a tiny cache costs 2 MiB of memory once used.
 constexpr size_t kHugePage = size_t{2} << 20;
 
 std::byte* allocate_cache(int64_t bytes) {
